@@ -1,0 +1,130 @@
+"""evaluate(spec, dataset): index, search, score and measure one retriever on one dataset."""
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from runners.data import Dataset
+from runners.errors import UserInputError
+from runners.measure import (
+    PeakMemory,
+    Stopwatch,
+    code_commit,
+    device_description,
+    latency_percentiles,
+    library_versions,
+)
+from runners.metrics import score_run
+from runners.rules import apply_rules
+from runners.specs import RetrieverSpec, build_retriever
+from runners.trec_run import Run, truncate
+
+Progress = Callable[[str, float], None]
+DEPTH = 1000
+# Single-query latency is measured on at most this many queries (deterministic: the first by id).
+LATENCY_SAMPLE = 200
+
+
+@dataclass
+class Outcome:
+    metrics: dict[str, float]
+    per_query: dict[str, dict[str, float]]
+    run: Run
+    timings: dict[str, float]
+    provenance: dict = field(default_factory=dict)
+
+    def as_dict(self, with_run: bool = False) -> dict:
+        data = asdict(self)
+        if not with_run:
+            data.pop("run")
+        return data
+
+
+def _no_progress(phase: str, percent: float) -> None:
+    return None
+
+
+def score_outcome(run: Run, dataset: Dataset, timings: dict, provenance: dict) -> Outcome:
+    """Apply the benchmark's rules, cut at the evaluation depth and compute metrics."""
+    run = truncate(apply_rules(run, dataset), DEPTH)
+    scores = score_run(dataset.qrels, run)
+    provenance = {**provenance, "dataset": dataset.name, "dataset_checksum": dataset.checksum,
+                  "judged_queries": scores.queries, "depth": DEPTH}
+    return Outcome(metrics=scores.mean, per_query=scores.per_query, run=run, timings=timings, provenance=provenance)
+
+
+def evaluate_run(run: Run, dataset: Dataset) -> Outcome:
+    """Score an existing run (a researcher's TREC file) without any model."""
+    unknown = sorted(set(run) - set(dataset.queries))
+    if unknown:
+        raise UserInputError(
+            f"run names {len(unknown)} query id(s) not in {dataset.name}, e.g. {', '.join(unknown[:5])}"
+        )
+    doc_ids = {doc.doc_id for doc in dataset.corpus}
+    for qid, hits in run.items():
+        missing = [d for d in hits if d not in doc_ids]
+        if missing:
+            raise UserInputError(
+                f"run names document id(s) not in {dataset.name} for query {qid}, e.g. {', '.join(missing[:5])}"
+            )
+    provenance = {"retriever": "run-file", "code_commit": code_commit(), "libraries": library_versions()}
+    return score_outcome(run, dataset, timings={}, provenance=provenance)
+
+
+def evaluate(
+    spec: RetrieverSpec,
+    dataset: Dataset,
+    *,
+    device: str = "cpu",
+    workdir: Path | None = None,
+    progress: Progress = _no_progress,
+) -> Outcome:
+    if len(dataset.corpus) == 0:
+        raise UserInputError(f"{dataset.name}: the corpus is empty")
+    queries = dataset.judged_queries
+    if not queries:
+        raise UserInputError(f"{dataset.name}: no query has relevance judgments")
+    retriever = build_retriever(spec, device=device)
+    with tempfile.TemporaryDirectory(prefix="rb-eval-", dir=workdir) as tmp, PeakMemory() as memory:
+        progress("index", 0.0)
+        with Stopwatch() as index_clock:
+            retriever.index(dataset.corpus, Path(tmp))
+        progress("search", 40.0)
+        # BEIR-style self-match removal can drop one hit per query: ask for one more.
+        k = DEPTH + 1 if dataset.remove_self_matches else DEPTH
+        k += max((len(v) for v in dataset.excluded_ids.values()), default=0)
+        with Stopwatch() as batch_clock:
+            run = retriever.search(queries, k)
+        progress("latency", 70.0)
+        sample = sorted(queries)[:LATENCY_SAMPLE]
+        latencies = []
+        for qid in sample:
+            start = time.perf_counter()
+            retriever.search({qid: queries[qid]}, k)
+            latencies.append(time.perf_counter() - start)
+        index_bytes = retriever.index_bytes()
+        provenance = {
+            "retriever": spec.name,
+            "family": spec.family,
+            "params": spec.params,
+            "device": device_description(device),
+            "libraries": library_versions(),
+            "code_commit": code_commit(),
+            **retriever.provenance(),
+        }
+    progress("score", 90.0)
+    timings = {
+        "index_seconds": index_clock.seconds,
+        "encode_docs_per_s": len(dataset.corpus) / index_clock.seconds if index_clock.seconds else 0.0,
+        "index_bytes": float(index_bytes),
+        "search_seconds": batch_clock.seconds,
+        "batch_qps": len(queries) / batch_clock.seconds if batch_clock.seconds else 0.0,
+        "peak_rss_bytes": float(memory.peak),
+        **latency_percentiles(latencies),
+    }
+    outcome = score_outcome(run, dataset, timings, provenance)
+    progress("done", 100.0)
+    return outcome

@@ -1,0 +1,78 @@
+"""BM25 through Pyserini/Lucene, flat or multifield, as in the BEIR reproductions (Anserini 2CR)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from runners.data import Corpus
+from runners.java import ensure_jvm
+from runners.measure import directory_bytes
+from runners.trec_run import Run
+
+# Anserini collection class and query fields per BM25 variant.
+VARIANTS = {
+    "flat": {"collection": "BeirFlatCollection", "fields": None},
+    "multifield": {"collection": "BeirMultifieldCollection", "fields": {"contents": 1.0, "title": 1.0}},
+}
+
+
+def write_beir_corpus(corpus: Corpus, path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for doc in corpus:
+            out.write(json.dumps({"_id": doc.doc_id, "title": doc.title, "text": doc.text}) + "\n")
+
+
+class BM25Retriever:
+    def __init__(self, spec, device: str = "cpu"):
+        ensure_jvm()  # before any timing: JVM start-up is not index build time
+        self.k1 = float(spec.params.get("k1", 0.9))
+        self.b = float(spec.params.get("b", 0.4))
+        self.variant = VARIANTS[spec.params.get("fields", "flat")]
+        self.threads = int(spec.params.get("threads", os.cpu_count() or 1))
+        self.searcher = None
+        self.index_dir: Path | None = None
+
+    def index(self, corpus: Corpus, workdir: Path) -> None:
+        from jnius import autoclass
+
+        source = workdir / "collection"
+        source.mkdir()
+        write_beir_corpus(corpus, source / "corpus.jsonl")
+        self.index_dir = workdir / "index"
+        args = [
+            "-collection", self.variant["collection"],
+            "-generator", "DefaultLuceneDocumentGenerator",
+            "-input", str(source),
+            "-index", str(self.index_dir),
+            "-threads", str(self.threads),
+            "-quiet",
+        ]
+        if self.variant["fields"]:
+            args += ["-fields", "title"]
+        autoclass("io.anserini.index.IndexCollection").main(args)
+        (source / "corpus.jsonl").unlink()
+
+        from pyserini.search.lucene import LuceneSearcher
+
+        self.searcher = LuceneSearcher(str(self.index_dir))
+        self.searcher.set_bm25(self.k1, self.b)
+
+    def index_bytes(self) -> int:
+        return directory_bytes(self.index_dir) if self.index_dir else 0
+
+    def search(self, queries: dict[str, str], k: int) -> Run:
+        fields = self.variant["fields"] or {}
+        if len(queries) == 1:
+            (qid, text), = queries.items()
+            hits = {qid: self.searcher.search(text, k, fields=fields)}
+        else:
+            qids = list(queries)
+            hits = self.searcher.batch_search(
+                [queries[q] for q in qids], qids, k, threads=self.threads, fields=fields
+            )
+        return {qid: {hit.docid: float(hit.score) for hit in found} for qid, found in hits.items()}
+
+    def provenance(self) -> dict:
+        return {"bm25": {"k1": self.k1, "b": self.b, "collection": self.variant["collection"],
+                         "fields": self.variant["fields"]}}
