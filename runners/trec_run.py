@@ -17,11 +17,17 @@ def truncate(run: Run, depth: int) -> Run:
     return {qid: dict(trec_order(hits)[:depth]) for qid, hits in run.items()}
 
 
+def format_run(run: Run, tag: str = "retrievalboard") -> str:
+    """TREC run text, queries in id order, hits in trec_eval order with exact scores."""
+    return "".join(
+        f"{qid} Q0 {doc_id} {rank} {score!r} {tag}\n"
+        for qid in sorted(run)
+        for rank, (doc_id, score) in enumerate(trec_order(run[qid]), start=1)
+    )
+
+
 def write_run(run: Run, path: Path | str, tag: str = "retrievalboard") -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        for qid in sorted(run):
-            for rank, (doc_id, score) in enumerate(trec_order(run[qid]), start=1):
-                out.write(f"{qid} Q0 {doc_id} {rank} {score:.6f} {tag}\n")
+    Path(path).write_text(format_run(run, tag), encoding="utf-8")
 
 
 def read_run(path: Path | str) -> Run:

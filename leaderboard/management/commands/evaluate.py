@@ -1,0 +1,119 @@
+"""python manage.py evaluate --retriever bm25-flat --dataset classic-ir/cranfield [--json] [--save-run PATH]
+python manage.py evaluate --run my.trec --dataset classic-ir/cranfield --json"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from datasets_registry.catalog import CatalogError, load_catalog
+from datasets_registry.loaders.textfiles import DatasetFileError
+from datasets_registry.services import load, sync_catalog
+from datasets_registry.storage import FetchError
+from leaderboard.services import record_reference_result
+from runners import RunnerError, evaluate, get_spec
+from runners.evaluate import evaluate_run
+from runners.metrics import METRICS
+from runners.trec_run import read_run, write_run
+
+TABLE_TIMINGS = (("index_seconds", "index s", "{:.1f}"), ("batch_qps", "QPS", "{:.0f}"),
+                 ("latency_p95_ms", "p95 ms", "{:.1f}"), ("index_bytes", "index MB", "{:.2f}"))
+
+
+class ProgressBar:
+    """One tqdm bar per (retriever, dataset), advanced by the evaluation's phases."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.bar = tqdm(total=100, desc=label, file=sys.stderr, disable=not enabled, leave=False,
+                        bar_format="{desc} {bar} {percentage:3.0f}% {postfix}")
+
+    def __call__(self, phase: str, percent: float) -> None:
+        self.bar.set_postfix_str(phase)
+        self.bar.update(percent - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class Command(BaseCommand):
+    help = "Evaluate reference retrievers (or score a TREC run file) on datasets of the catalog."
+
+    def add_arguments(self, parser):
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--retriever", help="comma-separated reference retriever names")
+        source.add_argument("--run", help="a TREC run file to score without any model")
+        parser.add_argument("--dataset", required=True, help="comma-separated dataset keys, benchmarks or suites")
+        parser.add_argument("--device", default="cpu", help="cpu or cuda")
+        parser.add_argument("--json", action="store_true", help="print metrics and timings as JSON")
+        parser.add_argument("--save-run", help="write the TREC run here (a folder when several pairs run)")
+        parser.add_argument("--no-store", action="store_true", help="do not store results in the database")
+
+    def handle(self, *args, **opts):
+        try:
+            records = load_catalog().resolve(opts["dataset"])
+            if opts["run"]:
+                rows = self._score_run_file(Path(opts["run"]), records)
+            else:
+                rows = self._evaluate(opts, records)
+        except (CatalogError, FetchError, DatasetFileError, RunnerError) as exc:
+            raise CommandError(str(exc)) from None
+        if opts["json"]:
+            self.stdout.write(json.dumps(rows, indent=2))
+        else:
+            self._print_table(rows)
+
+    def _score_run_file(self, path: Path, records) -> list[dict]:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such run file")
+        run = read_run(path)
+        rows = []
+        for record in records:
+            outcome = evaluate_run(run, load(record))
+            rows.append({"retriever": f"run:{path.name}", "dataset": record.key, **outcome.as_dict()})
+        return rows
+
+    def _evaluate(self, opts, records) -> list[dict]:
+        specs = [get_spec(name.strip()) for name in opts["retriever"].split(",") if name.strip()]
+        store = not opts["no_store"]
+        if store:
+            sync_catalog()
+        pairs = [(spec, record) for spec in specs for record in records]
+        save_run = Path(opts["save_run"]) if opts["save_run"] else None
+        if save_run and len(pairs) > 1:
+            save_run.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for spec, record in pairs:
+            dataset = load(record)
+            bar = ProgressBar(f"{spec.name} on {record.key}", enabled=sys.stderr.isatty())
+            try:
+                outcome = evaluate(spec, dataset, device=opts["device"], progress=bar)
+            finally:
+                bar.close()
+            row = {"retriever": spec.name, "dataset": record.key, **outcome.as_dict()}
+            if store:
+                row["result_id"] = record_reference_result(spec, record.key, outcome).pk
+            if save_run:
+                target = save_run / f"{spec.name}__{record.key.replace('/', '__')}.trec" if len(pairs) > 1 \
+                    else save_run
+                write_run(outcome.run, target, tag=spec.name)
+            rows.append(row)
+        return rows
+
+    def _print_table(self, rows: list[dict]) -> None:
+        header = ["retriever", "dataset", *[m.label for m in METRICS], *[t[1] for t in TABLE_TIMINGS]]
+        lines = []
+        for row in rows:
+            timings = row["timings"]
+            cells = [row["retriever"], row["dataset"], *[f"{row['metrics'][m.name]:.4f}" for m in METRICS]]
+            for key, _, fmt in TABLE_TIMINGS:
+                value = timings.get(key)
+                if key == "index_bytes" and value is not None:
+                    value /= 1e6
+                cells.append(fmt.format(value) if value is not None else "-")
+            lines.append(cells)
+        widths = [max(len(str(c)) for c in column) for column in zip(header, *lines)]
+        for cells in [header, *lines]:
+            self.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(cells, widths)))

@@ -1,0 +1,150 @@
+"""People-facing state: who submitted what, which evaluations ran, what they scored."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.text import slugify
+
+
+class Family(models.TextChoices):
+    BM25 = "bm25", "BM25 (lexical)"
+    DENSE = "dense", "Dense bi-encoder"
+    LEARNED_SPARSE = "learned-sparse", "Learned sparse (SPLADE)"
+    HYBRID = "hybrid", "Hybrid fusion"
+    SPARSE_LLM = "sparse-llm", "Sparse LLM"
+    RUN_FILE = "run-file", "Run files"
+
+
+class Source(models.TextChoices):
+    REFERENCE = "reference", "Reference retriever"
+    ARCHIVE = "archive", "Uploaded model archive"
+    MODEL_ID = "model-id", "Model id (hub)"
+    RUN_FILE = "run-file", "Uploaded run files"
+    EXTERNAL = "external", "Self-reported (imported)"
+
+
+class Submission(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="submissions")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    paper_url = models.URLField(blank=True)
+    code_url = models.URLField(blank=True)
+    licence = models.CharField(max_length=100, blank=True)
+    family = models.CharField(max_length=20, choices=Family.choices)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    retriever = models.CharField(max_length=100, blank=True, help_text="reference retriever name (runners.specs)")
+    model_id = models.CharField(max_length=300, blank=True)
+    model_archive = models.FileField(upload_to="models/", blank=True)
+    model_checksum = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True, help_text="pooling, prefixes, max length, top-k, fusion")
+    n_parameters = models.BigIntegerField(null=True, blank=True)
+    embedding_dim = models.PositiveIntegerField(null=True, blank=True)
+    vocabulary_size = models.PositiveIntegerField(null=True, blank=True)
+    open_weights = models.BooleanField(default=True)
+    is_reference = models.BooleanField(default=False, db_index=True)
+    is_public = models.BooleanField(default=True)
+    wants_gpu = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self) -> str:
+        base = slugify(self.name)[:120] or "submission"
+        slug, n = base, 1
+        while Submission.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+
+class Evaluation(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="evaluations")
+    dataset = models.ForeignKey("datasets_registry.Dataset", on_delete=models.PROTECT, related_name="evaluations")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    queue = models.CharField(max_length=20, default="cpu")
+    attempts = models.PositiveIntegerField(default=0)
+    progress_phase = models.CharField(max_length=50, blank=True)
+    progress_percent = models.FloatField(default=0.0)
+    worker_host = models.CharField(max_length=200, blank=True)
+    task_id = models.CharField(max_length=100, blank=True)
+    run_file = models.FileField(upload_to="runs/submitted/", blank=True, help_text="for run-file submissions")
+    error = models.TextField(blank=True, help_text="what went wrong, for people")
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "dataset__benchmark__slug", "dataset__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "dataset"], name="one_evaluation_per_dataset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} on {self.dataset}"
+
+
+class Result(models.Model):
+    """One completed attempt. Reruns add results; the newest is current, older ones are history."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="results")
+    attempt = models.PositiveIntegerField()
+    is_current = models.BooleanField(default=True, db_index=True)
+    main_score = models.FloatField(help_text="the dataset's main metric (nDCG@10)")
+    metrics = models.JSONField(default=dict)
+    timings = models.JSONField(default=dict)
+    provenance = models.JSONField(default=dict)
+    judged_queries = models.PositiveIntegerField(default=0)
+    run_file = models.FileField(upload_to="runs/results/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A redelivered task for the same attempt can never write a second result.
+            models.UniqueConstraint(fields=["evaluation", "attempt"], name="one_result_per_attempt"),
+        ]
+        indexes = [models.Index(fields=["evaluation", "is_current"])]
+
+
+class QueryScore(models.Model):
+    """Per-query metrics: the material for significance tests and per-query comparisons."""
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="query_scores")
+    query_id = models.CharField(max_length=200)
+    ndcg_at_10 = models.FloatField()
+    ndcg_at_100 = models.FloatField()
+    recall_at_100 = models.FloatField()
+    recall_at_1000 = models.FloatField()
+    map_at_1000 = models.FloatField()
+    mrr_at_10 = models.FloatField()
+    p_at_10 = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["result", "query_id"], name="one_score_per_query")]
+
+
+def metric_field(metric_name: str) -> str:
+    """'ndcg@10' -> 'ndcg_at_10', the QueryScore column."""
+    return metric_name.replace("@", "_at_")

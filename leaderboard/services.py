@@ -1,0 +1,93 @@
+"""Write paths of the leaderboard. Views, tasks and commands call these; nothing else writes."""
+from __future__ import annotations
+
+import gzip
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from datasets_registry.models import Dataset as DatasetRow
+from leaderboard.models import Evaluation, QueryScore, Result, Source, Submission, metric_field
+from runners.evaluate import Outcome
+from runners.metrics import MAIN_METRIC, METRICS
+from runners.specs import RetrieverSpec
+from runners.trec_run import format_run
+
+
+def dataset_row(key: str) -> DatasetRow:
+    benchmark, slug = key.split("/", 1)
+    return DatasetRow.objects.select_related("benchmark").get(benchmark__slug=benchmark, slug=slug)
+
+
+def reference_submission(spec: RetrieverSpec) -> Submission:
+    """The leaderboard row of a bundled reference retriever (created on first use)."""
+    submission, _ = Submission.objects.update_or_create(
+        is_reference=True,
+        retriever=spec.name,
+        defaults={
+            "name": spec.name,
+            "slug": spec.name,
+            "description": spec.description,
+            "family": spec.family,
+            "source": Source.REFERENCE,
+            "licence": spec.licence,
+            "params": spec.params,
+            "n_parameters": spec.n_parameters,
+            "embedding_dim": spec.embedding_dim,
+            "vocabulary_size": spec.vocabulary_size,
+            "wants_gpu": spec.wants_gpu,
+            "open_weights": True,
+        },
+    )
+    return submission
+
+
+def _run_file(outcome: Outcome, name: str) -> ContentFile:
+    return ContentFile(gzip.compress(format_run(outcome.run, tag=name).encode("utf-8"), mtime=0))
+
+
+@transaction.atomic
+def store_outcome(evaluation: Evaluation, outcome: Outcome, attempt: int) -> Result:
+    """Record a finished attempt once: a second call for the same attempt returns the first result."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    existing = evaluation.results.filter(attempt=attempt).first()
+    if existing:
+        return existing
+    evaluation.results.filter(is_current=True).update(is_current=False)
+    result = Result(
+        evaluation=evaluation,
+        attempt=attempt,
+        main_score=outcome.metrics[MAIN_METRIC],
+        metrics=outcome.metrics,
+        timings=outcome.timings,
+        provenance=outcome.provenance,
+        judged_queries=len(outcome.per_query),
+    )
+    result.run_file.save(f"{evaluation.pk}-{attempt}.trec.gz", _run_file(outcome, evaluation.submission.slug),
+                         save=False)
+    result.save()
+    QueryScore.objects.bulk_create(
+        QueryScore(result=result, query_id=qid, **{metric_field(m.name): scores[m.name] for m in METRICS})
+        for qid, scores in outcome.per_query.items()
+    )
+    evaluation.status = Evaluation.Status.SUCCEEDED
+    evaluation.progress_phase = "done"
+    evaluation.progress_percent = 100.0
+    evaluation.error = ""
+    evaluation.finished_at = timezone.now()
+    evaluation.save()
+    return result
+
+
+def record_reference_result(spec: RetrieverSpec, dataset_key: str, outcome: Outcome) -> Result:
+    """Store a CLI evaluation of a reference retriever as a new attempt of its evaluation row."""
+    with transaction.atomic():
+        evaluation, _ = Evaluation.objects.get_or_create(
+            submission=reference_submission(spec), dataset=dataset_row(dataset_key)
+        )
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        evaluation.attempts += 1
+        evaluation.started_at = evaluation.started_at or timezone.now()
+        evaluation.save()
+        return store_outcome(evaluation, outcome, attempt=evaluation.attempts)

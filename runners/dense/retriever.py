@@ -1,0 +1,57 @@
+"""The dense family: encode the corpus (cached on disk), then inner-product search."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from runners.data import Corpus
+from runners.dense.encoder import DenseEncoder
+from runners.dense.vector_index import VectorIndex
+from runners.embedding_cache import cache_key, cached_array, corpus_checksum
+from runners.model_dir import resolve_model_path, validate_model_dir
+from runners.trec_run import Run
+
+
+def hits_to_run(qids: list[str], doc_ids: list[str], scores: np.ndarray, rows: np.ndarray) -> Run:
+    """faiss/argpartition output -> run; row -1 (no hit) is skipped."""
+    return {
+        qid: {doc_ids[row]: float(score) for score, row in zip(q_scores, q_rows) if row >= 0}
+        for qid, q_scores, q_rows in zip(qids, scores, rows)
+    }
+
+
+class DenseRetriever:
+    def __init__(self, spec, device: str = "cpu"):
+        params = spec.params
+        self.model_dir = validate_model_dir(resolve_model_path(params["model"]), "dense")
+        self.encoder = DenseEncoder(self.model_dir, params, device)
+        self.vectors = VectorIndex(params.get("search", "flat"), params.get("hnsw"))
+        self.doc_ids: list[str] = []
+        self.cache_hit = False
+
+    def index(self, corpus: Corpus, workdir: Path) -> None:
+        self.doc_ids = [doc.doc_id for doc in corpus]
+        key = cache_key(model=self.model_dir.checksum, corpus=corpus_checksum(corpus), **self.encoder.settings())
+        embeddings, self.cache_hit = cached_array(
+            key, lambda: self.encoder.encode_passages([doc.contents for doc in corpus])
+        )
+        self.vectors.build(embeddings)
+
+    def index_bytes(self) -> int:
+        return self.vectors.nbytes()
+
+    def search(self, queries: dict[str, str], k: int) -> Run:
+        qids = list(queries)
+        scores, rows = self.vectors.search(self.encoder.encode_queries([queries[q] for q in qids]), k)
+        return hits_to_run(qids, self.doc_ids, scores, rows)
+
+    def provenance(self) -> dict:
+        return {
+            "model_checksum": self.model_dir.checksum,
+            "n_parameters": self.model_dir.n_parameters,
+            "embedding_dim": self.encoder.dim,
+            "embedding_cache_hit": self.cache_hit,
+            **self.encoder.settings(),
+            **self.vectors.provenance(),
+        }

@@ -1,0 +1,52 @@
+"""Corpus embeddings cached on disk, keyed by model checksum, encoder settings and corpus content.
+
+A rerun of the same model on the same data loads the vectors instead of encoding again.
+Writes are atomic (temporary file, then os.replace) so concurrent workers never read half a file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from runners.data import Corpus
+from runners.measure import PROJECT_ROOT
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("RB_CACHE_DIR") or PROJECT_ROOT / "var" / "cache")
+
+
+def corpus_checksum(corpus: Corpus) -> str:
+    """sha256 over every document's id, title and text, in corpus order."""
+    digest = hashlib.sha256()
+    for doc in corpus:
+        digest.update("\0".join((doc.doc_id, doc.title, doc.text, "\n")).encode("utf-8"))
+    return "sha256:" + digest.hexdigest()
+
+
+def cache_key(**parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def cached_array(key: str, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
+    """The array stored under `key`, computing and storing it if absent; also whether it was a hit."""
+    path = cache_dir() / "embeddings" / f"{key}.npy"
+    if path.is_file():
+        return np.load(path), True
+    array = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.save(out, array)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return array, False

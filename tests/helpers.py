@@ -1,0 +1,49 @@
+"""Shared test helpers: the bundled BEIR-layout collections as runners.data.Dataset objects.
+
+Kept in tests/ on purpose: the application's loader lives in datasets_registry/; these tests
+need only a faithful, independent reading of the same files.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+from runners.data import Corpus, Dataset, Document
+
+DATASETS_ROOT = Path("/work/shared/datasets")
+# benchmark/dataset names of the bundled collections (see /work/shared/datasets/MANIFEST.md).
+BUNDLED = (
+    "classic-ir/adi", "classic-ir/medline", "classic-ir/cisi", "classic-ir/cranfield",
+    "classic-ir/cacm", "classic-ir/npl", "code/cosqa",
+)
+
+
+def _read_jsonl_gz(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with open(path, encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows, delimiter="\t"):
+            qrels.setdefault(row["query-id"], {})[row["corpus-id"]] = int(row["score"])
+    return qrels
+
+
+def load_beir_dataset(name: str, root: Path = DATASETS_ROOT) -> Dataset:
+    """Read <root>/<name>/{corpus,queries}.jsonl.gz and qrels/test.tsv into a Dataset."""
+    folder = root / name
+    documents = [
+        Document(doc_id=str(d["_id"]), title=d.get("title") or "", text=d.get("text") or "")
+        for d in _read_jsonl_gz(folder / "corpus.jsonl.gz")
+    ]
+    queries = {str(q["_id"]): q["text"] for q in _read_jsonl_gz(folder / "queries.jsonl.gz")}
+    return Dataset(
+        name=name,
+        corpus=Corpus.from_documents(documents),
+        queries=queries,
+        qrels=read_qrels(folder / "qrels" / "test.tsv"),
+    )
