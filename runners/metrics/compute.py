@@ -1,7 +1,7 @@
 """Score a run against qrels exactly as trec_eval would.
 
-ranx orders tied scores differently from trec_eval, so the run is first re-scored
-with strictly decreasing values in trec_eval's order (score desc, doc id desc).
+ranx orders tied scores differently from trec_eval, so each ranking is first put in
+trec_eval's order (score desc, doc id desc) and handed to ranx as already-sorted arrays.
 Judged queries missing from the run score 0 (trec_eval -c); unjudged queries are ignored.
 """
 from __future__ import annotations
@@ -23,39 +23,38 @@ class Scores:
     queries: int
 
 
-def _strict_scores(run: Run, qrels: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
-    strict: dict[str, dict[str, float]] = {}
-    for qid in qrels:
-        ordered = trec_order(run.get(qid, {}))[:DEPTH]
-        strict[qid] = {doc_id: float(len(ordered) - rank) for rank, (doc_id, _) in enumerate(ordered)}
-    return strict
+def _query_arrays(hits: dict[str, float], judgments: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """One query in ranx's kernel format: rows of (doc key, value), run in trec_eval order, qrels by grade.
+
+    Doc ids become small integer keys (exact, unlike ranx's own hashing), and run values
+    strictly decrease so no kernel can reorder ties.
+    """
+    ordered = [doc_id for doc_id, _ in trec_order(hits)[:DEPTH]]
+    keys = {doc_id: float(key) for key, doc_id in enumerate(dict.fromkeys([*ordered, *judgments]))}
+    run = np.array([(keys[d], float(len(ordered) - rank)) for rank, d in enumerate(ordered)], dtype=np.float64)
+    graded = sorted(judgments.items(), key=lambda item: item[1], reverse=True)
+    qrels = np.array([(keys[d], float(grade)) for d, grade in graded], dtype=np.float64)
+    return qrels, run
 
 
 def score_run(qrels: dict[str, dict[str, int]], run: Run) -> Scores:
     """Mean and per-query metrics over the judged queries."""
-    from ranx import Qrels, Run as RanxRun, evaluate  # slow import (numba)
+    # Slow imports (numba). Passing typed lists of arrays skips ranx's Qrels/Run dictionaries,
+    # whose numba code is compiled anew in every process (about 10 s); the metric kernels are cached.
+    from numba.typed import List
+    from ranx import evaluate
 
-    judged = {qid: docs for qid, docs in qrels.items() if docs}
-    if not judged:
-        return Scores(mean={m.name: 0.0 for m in METRICS}, per_query={}, queries=0)
-    strict = _strict_scores(run, judged)
-    qids = sorted(judged)
-    ranx_qrels = Qrels.from_dict({qid: {d: int(r) for d, r in judged[qid].items()} for qid in qids})
-    # ranx rejects empty rankings; a judged query with no hits scores 0 on every metric.
-    retrieved = {qid: strict[qid] for qid in qids if strict[qid]}
+    qids = sorted(qid for qid, docs in qrels.items() if docs)
     per_query = {qid: {m.name: 0.0 for m in METRICS} for qid in qids}
+    # ranx needs at least one hit per query; a judged query with no hits keeps 0 on every metric.
+    retrieved = [qid for qid in qids if run.get(qid)]
     if retrieved:
-        ranx_run = RanxRun.from_dict(retrieved)
-        ranx_qrels_subset = Qrels.from_dict({qid: ranx_qrels.qrels[qid] for qid in retrieved}) if len(
-            retrieved
-        ) != len(qids) else ranx_qrels
+        arrays = [_query_arrays(run[qid], qrels[qid]) for qid in retrieved]
         values = evaluate(
-            ranx_qrels_subset, ranx_run, [m.ranx for m in METRICS], return_mean=False, make_comparable=True
+            List([q for q, _ in arrays]), List([r for _, r in arrays]), [m.ranx for m in METRICS], return_mean=False
         )
-        ordered_qids = list(ranx_run.keys())
         for metric in METRICS:
-            column = np.atleast_1d(values[metric.ranx])
-            for qid, value in zip(ordered_qids, column):
+            for qid, value in zip(retrieved, np.atleast_1d(values[metric.ranx])):
                 per_query[qid][metric.name] = float(value)
-    mean = {m.name: float(np.mean([per_query[q][m.name] for q in qids])) for m in METRICS}
+    mean = {m.name: float(np.mean([per_query[q][m.name] for q in qids])) if qids else 0.0 for m in METRICS}
     return Scores(mean=mean, per_query=per_query, queries=len(qids))
