@@ -13,6 +13,7 @@ from datasets_registry.catalog import CatalogError, load_catalog
 from datasets_registry.loaders.textfiles import DatasetFileError
 from datasets_registry.services import load, sync_catalog
 from datasets_registry.storage import FetchError
+from leaderboard.selectors import has_reference_result
 from leaderboard.services import record_reference_result
 from runners import RunnerError, evaluate, get_spec
 from runners.evaluate import evaluate_run
@@ -50,6 +51,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print metrics and timings as JSON")
         parser.add_argument("--save-run", help="write the TREC run here (a folder when several pairs run)")
         parser.add_argument("--no-store", action="store_true", help="do not store results in the database")
+        parser.add_argument("--skip-existing", action="store_true",
+                            help="skip pairs that already have a stored reference result")
 
     def handle(self, *args, **opts):
         try:
@@ -81,6 +84,8 @@ class Command(BaseCommand):
         if store:
             sync_catalog()
         pairs = [(spec, record) for spec in specs for record in records]
+        if opts["skip_existing"]:
+            pairs = [(spec, record) for spec, record in pairs if not has_reference_result(spec.name, record.key)]
         save_run = Path(opts["save_run"]) if opts["save_run"] else None
         if save_run and len(pairs) > 1:
             save_run.mkdir(parents=True, exist_ok=True)
