@@ -28,9 +28,20 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 
 # Where datasets, indexes, embeddings and uploaded files live (shared between workers).
 DATA_DIR = Path(os.environ.get("RB_DATA_DIR", BASE_DIR / "var")).resolve()
-# A local mirror of third-party collections laid out as <benchmark>/<dataset>/ (never committed).
-MIRROR_DIR = Path(os.environ.get("RB_MIRROR_DIR", BASE_DIR.parent / "shared" / "datasets")).resolve()
-REFERENCE_DIR = Path(os.environ.get("RB_REFERENCE_DIR", BASE_DIR.parent / "shared" / "reference")).resolve()
+
+
+def shared_dir(env_name: str, subfolder: str) -> Path:
+    """A local mirror of third-party files (never committed): the env var, else the first
+    `shared/<subfolder>` found beside the checkout or in the workplace."""
+    if os.environ.get(env_name):
+        return Path(os.environ[env_name]).resolve()
+    candidates = [BASE_DIR.parent / "shared" / subfolder, Path("/work/shared") / subfolder]
+    return next((c.resolve() for c in candidates if c.is_dir()), candidates[0])
+
+
+# Collections laid out as <benchmark>/<dataset>/, and reference queries/qrels/published figures.
+MIRROR_DIR = shared_dir("RB_MIRROR_DIR", "datasets")
+REFERENCE_DIR = shared_dir("RB_REFERENCE_DIR", "reference")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [

@@ -10,9 +10,11 @@ import gzip
 import json
 from pathlib import Path
 
+from django.conf import settings
+
 from runners.data import Corpus, Dataset, Document
 
-DATASETS_ROOT = Path("/work/shared/datasets")
+DATASETS_ROOT = settings.MIRROR_DIR
 # benchmark/dataset names of the bundled collections (see /work/shared/datasets/MANIFEST.md).
 BUNDLED = (
     "classic-ir/adi", "classic-ir/medline", "classic-ir/cisi", "classic-ir/cranfield",
