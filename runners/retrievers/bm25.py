@@ -5,7 +5,9 @@ import json
 import os
 from pathlib import Path
 
+from runners import artifacts
 from runners.data import Corpus
+from runners.embedding_cache import corpus_checksum
 from runners.java import ensure_jvm
 from runners.measure import directory_bytes
 from runners.trec_run import Run
@@ -15,6 +17,14 @@ VARIANTS = {
     "flat": {"collection": "BeirFlatCollection", "fields": None},
     "multifield": {"collection": "BeirMultifieldCollection", "fields": {"contents": 1.0, "title": 1.0}},
 }
+
+
+def anserini_version() -> str:
+    """The Anserini fat jar Pyserini ships (the index format depends on it)."""
+    import pyserini
+
+    jars = sorted((Path(pyserini.__file__).parent / "resources" / "jars").glob("anserini-*.jar"))
+    return jars[-1].name.removesuffix("-fatjar.jar") if jars else "anserini-unknown"
 
 
 def write_beir_corpus(corpus: Corpus, path: Path) -> None:
@@ -32,19 +42,31 @@ class BM25Retriever:
         self.threads = int(spec.params.get("threads", os.cpu_count() or 1))
         self.searcher = None
         self.index_dir: Path | None = None
+        self.artifact: artifacts.Artifact | None = None
 
     def index(self, corpus: Corpus, workdir: Path) -> None:
+        # The index depends on the documents, the variant and Anserini only (k1/b apply at search time):
+        # it is built once in the shared artifact store and reused by every worker.
+        key = f"bm25/{self.variant['collection']}/{anserini_version()}/{corpus_checksum(corpus)}"
+        self.artifact = artifacts.get_or_build(key, lambda folder: self._build(corpus, workdir, folder / "index"))
+        self.index_dir = self.artifact.path / "index"
+
+        from pyserini.search.lucene import LuceneSearcher
+
+        self.searcher = LuceneSearcher(str(self.index_dir))
+        self.searcher.set_bm25(self.k1, self.b)
+
+    def _build(self, corpus: Corpus, workdir: Path, index_dir: Path) -> None:
         from jnius import autoclass
 
         source = workdir / "collection"
         source.mkdir()
         write_beir_corpus(corpus, source / "corpus.jsonl")
-        self.index_dir = workdir / "index"
         args = [
             "-collection", self.variant["collection"],
             "-generator", "DefaultLuceneDocumentGenerator",
             "-input", str(source),
-            "-index", str(self.index_dir),
+            "-index", str(index_dir),
             "-threads", str(self.threads),
             "-quiet",
         ]
@@ -52,11 +74,6 @@ class BM25Retriever:
             args += ["-fields", "title"]
         autoclass("io.anserini.index.IndexCollection").main(args)
         (source / "corpus.jsonl").unlink()
-
-        from pyserini.search.lucene import LuceneSearcher
-
-        self.searcher = LuceneSearcher(str(self.index_dir))
-        self.searcher.set_bm25(self.k1, self.b)
 
     def index_bytes(self) -> int:
         return directory_bytes(self.index_dir) if self.index_dir else 0
@@ -75,4 +92,5 @@ class BM25Retriever:
 
     def provenance(self) -> dict:
         return {"bm25": {"k1": self.k1, "b": self.b, "collection": self.variant["collection"],
-                         "fields": self.variant["fields"]}}
+                         "fields": self.variant["fields"]},
+                "index_cache": self.artifact.provenance() if self.artifact else None}
