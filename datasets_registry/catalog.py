@@ -46,7 +46,13 @@ class DatasetRecord:
     options: dict = field(default_factory=dict)  # remove_self_matches, excluded_ids, ...
     main_metric: str = "ndcg@10"
     restricted: str = ""  # why it cannot be downloaded and how to obtain it
-    mteb: dict = field(default_factory=dict)  # {"task", "dataset_path", "revision"}
+    mteb: dict = field(default_factory=dict)  # {"task", "dataset_path", "revision"[, "subset"]}
+    # Separate files fetched one by one (BRIGHT, LoCo parquet): [{"url", "path", "md5" | "sha256"}].
+    downloads: list = field(default_factory=list)
+    # Grouping across benchmarks by subject ("medical", "legal", "finance", "code", ...): the domain suite.
+    domain_group: str = ""
+    # Folder under settings.REFERENCE_DIR/queries_qrels_only with official queries + qrels to check against.
+    reference: str = ""
 
     @property
     def key(self) -> str:
@@ -67,8 +73,15 @@ class Catalog:
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise CatalogError(f"unknown dataset {key!r}.{hint} See: python manage.py datasets list") from None
 
+    def in_domain_group(self, group: str) -> list[DatasetRecord]:
+        return [r for r in self.datasets.values() if r.domain_group == group]
+
+    def suite_choices(self) -> list[tuple[str, str]]:
+        """(name, label) of every named suite, for forms and CLI help."""
+        return [(name, f"{name} ({len(keys)} datasets)") for name, keys in sorted(self.suites.items())]
+
     def resolve(self, names: str | list[str]) -> list[DatasetRecord]:
-        """Dataset keys, benchmark slugs and suite names (comma-separated) -> records, in order."""
+        """Dataset keys, benchmark slugs, suite names and domain:<group> (comma-separated) -> records, in order."""
         if isinstance(names, str):
             names = [n.strip() for n in names.split(",") if n.strip()]
         records: list[DatasetRecord] = []
@@ -77,6 +90,8 @@ class Catalog:
                 records += [self.get(key) for key in self.suites[name]]
             elif name in self.benchmarks:
                 records += [r for r in self.datasets.values() if r.benchmark == name]
+            elif name.startswith("domain:") and self.in_domain_group(name.split(":", 1)[1]):
+                records += self.in_domain_group(name.split(":", 1)[1])
             else:
                 records.append(self.get(name))
         return list({r.key: r for r in records}.values())
