@@ -1,6 +1,8 @@
 """Write paths for the registry: mirror the catalog into the database; fetch and load datasets."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import transaction
 
 from datasets_registry import storage
@@ -29,7 +31,8 @@ def sync_catalog() -> tuple[int, int]:
             defaults={
                 "name": record.name, "domain": record.domain, "split": record.split, "format": record.format,
                 "source_url": record.source_url, "licence": record.licence, "citation": record.citation,
-                "doc_count": record.counts.get("docs"), "query_count": record.counts.get("queries"),
+                "doc_count": record.counts.get("docs"),
+                "query_count": record.counts.get("queries", record.counts.get("judged_queries")),
                 "qrels_count": record.counts.get("qrels"), "files": record.files, "options": record.options,
                 "main_metric": record.main_metric, "restricted": record.restricted, "mteb": record.mteb,
             },
@@ -50,6 +53,22 @@ def load(record: DatasetRecord, fetch: bool = True) -> RunnerDataset:
                       main_metric=record.main_metric)
     except DatasetFileError as exc:
         raise DatasetFileError(f"{record.key}: {exc}") from None
+
+
+def import_dataset(record: DatasetRecord, folder) -> Path:
+    """Install a user-provided copy (restricted licences) after its format's loader read it cleanly."""
+    try:
+        loader = LOADERS[record.format]
+    except KeyError:
+        raise storage.FetchError(f"{record.key}: no loader for format {record.format!r}") from None
+
+    def validate(staging):
+        try:
+            loader(staging, name=record.key, split=record.split, options=record.options)
+        except DatasetFileError as exc:
+            raise DatasetFileError(f"{record.key}: the folder does not hold the expected {record.format} layout: {exc}") from None
+
+    return storage.import_folder(record, folder, validate=validate)
 
 
 def load_by_key(key: str, fetch: bool = True) -> RunnerDataset:

@@ -6,11 +6,13 @@ place only after every checksum matched, so a failed or interrupted fetch leaves
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import shutil
 import tarfile
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -30,7 +32,7 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Availability:
-    status: str  # "available" | "not downloaded" | "restricted"
+    status: str  # "available" | "not downloaded" | "restricted" | "unavailable"
     detail: str
 
 
@@ -46,8 +48,16 @@ def availability(record: DatasetRecord) -> Availability:
     if (cache_dir(record) / MARKER).exists():
         return Availability("available", str(cache_dir(record)))
     if record.restricted:
-        return Availability("restricted", record.restricted)
-    return Availability("not downloaded", f"run: {fetch_command(record)}")
+        return Availability("restricted", f"run: python manage.py datasets import {record.key} FOLDER (see: datasets show {record.key})")
+    mirror = Path(settings.MIRROR_DIR) / record.mirror if record.mirror else None
+    if mirror and mirror.is_dir():
+        return Availability("not downloaded", f"local mirror present; run: {fetch_command(record)}")
+    if record.archive or record.downloads:
+        sources = [record.archive] if record.archive else record.downloads
+        unpinned = "; checksum unpinned (first fetch records it)" if any(
+            "md5" not in s and "sha256" not in s for s in sources) else ""
+        return Availability("not downloaded", f"needs internet; run: {fetch_command(record)}{unpinned}")
+    return Availability("unavailable", f"no mirror at {mirror} and no download source" if mirror else "no source")
 
 
 def sha256_of(path: Path) -> str:
@@ -95,8 +105,16 @@ def _download(url: str, target: Path, expected: dict) -> None:
                 received += len(block)
                 if digest:
                     digest.update(block)
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise FetchError(f"download of {url} failed: {exc}. Check the network or use a local mirror.") from None
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"download of {url} failed: server answered HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise FetchError(
+            f"download of {url} failed: cannot reach {urllib.parse.urlsplit(url).netloc} ({exc.reason}). "
+            "This machine seems to have no internet access: fetch on a machine that has, then copy "
+            f"{settings.DATA_DIR / 'datasets'} here, or point RB_MIRROR_DIR at a local mirror."
+        ) from None
+    except (http.client.HTTPException, OSError, TimeoutError) as exc:
+        raise FetchError(f"download of {url} failed midway: {exc!r}") from None
     if declared is not None and received != int(declared):
         raise FetchError(f"download of {url} truncated: {received} of {declared} bytes")
     if digest and digest.hexdigest() != expected[algorithm]:
@@ -130,6 +148,23 @@ def _extract(archive_path: Path, folder: Path, root: str) -> None:
     shutil.rmtree(unpacked)
 
 
+def _cached_download(url: str, expected: dict) -> Path:
+    """Download once into DATA_DIR/downloads (shared by entries of one archive: CQADupStack, LoCo, BRIGHT)."""
+    folder = Path(settings.DATA_DIR) / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / hashlib.sha256(url.encode()).hexdigest()[:24]
+    pinned = "sha256" in expected or "md5" in expected
+    if target.is_file() and pinned:
+        return target  # renamed into place only after its checksum matched
+    partial = Path(tempfile.mkstemp(prefix=".part-", dir=folder)[1])
+    try:
+        _download(url, partial, expected)
+        partial.rename(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
 def _assemble(record: DatasetRecord, staging: Path) -> None:
     mirror = Path(settings.MIRROR_DIR) / record.mirror if record.mirror else None
     if mirror and mirror.is_dir():
@@ -140,13 +175,16 @@ def _assemble(record: DatasetRecord, staging: Path) -> None:
         return
     if record.restricted:
         raise FetchError(f"{record.key} cannot be downloaded: {record.restricted}")
+    if record.downloads:
+        for entry in record.downloads:
+            target = staging / entry["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_cached_download(entry["url"], entry), target)
+        return
     if not record.archive:
         where = f"mirror folder {mirror} is absent" if mirror else "the catalog names no download"
         raise FetchError(f"{record.key}: {where}; source: {record.source_url or 'unknown'}")
-    archive_path = staging / "_download"
-    _download(record.archive["url"], archive_path, record.archive)
-    _extract(archive_path, staging, record.archive.get("root", ""))
-    archive_path.unlink()
+    _extract(_cached_download(record.archive["url"], record.archive), staging, record.archive.get("root", ""))
 
 
 def fetch(record: DatasetRecord, force: bool = False) -> Path:
@@ -169,11 +207,46 @@ def fetch(record: DatasetRecord, force: bool = False) -> Path:
 
 
 def verify(record: DatasetRecord) -> str:
-    """Re-check a cached copy against the catalog; return the dataset checksum."""
+    """Re-check a cached copy against the catalog (or, for files the catalog does not pin, against the
+    sha256 recorded when they arrived); return the dataset checksum."""
     target = cache_dir(record)
     if not (target / MARKER).exists():
         raise FetchError(f"{record.key} is not downloaded; run: {fetch_command(record)}")
-    return dataset_checksum(verify_files(record, target))
+    found = verify_files(record, target)
+    if not record.files:
+        recorded = json.loads((target / MARKER).read_text())["files"]
+        found.pop(MARKER, None)
+        changed = sorted(p for p in set(recorded) | set(found) if recorded.get(p) != found.get(p))
+        if changed:
+            raise FetchError(f"{record.key}: files changed since they were fetched: {', '.join(changed)}")
+    return dataset_checksum(found)
+
+
+def import_folder(record: DatasetRecord, source: Path, validate=None) -> Path:
+    """Install a user-provided copy of a collection (restricted licences): the folder must hold the
+    record's upstream layout; `validate(folder)` (the format's loader) must read it without error."""
+    source = Path(source)
+    if not source.is_dir():
+        raise FetchError(f"{source}: no such folder")
+    target = cache_dir(record)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{record.slug}-", dir=target.parent))
+    try:
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                (staging / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, staging / path.relative_to(source))
+        if validate is not None:
+            validate(staging)
+        files = verify_files(record, staging)
+        (staging / MARKER).write_text(json.dumps({"files": files, "checksum": dataset_checksum(files),
+                                                  "imported_from": str(source)}, indent=1))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def local_checksum(record: DatasetRecord) -> str:
