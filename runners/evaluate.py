@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runners import long_documents
 from runners.data import Dataset
 from runners.errors import UserInputError
 from runners.measure import (
@@ -113,6 +114,7 @@ def evaluate(
             "device": device_description(device),
             "libraries": library_versions(),
             "code_commit": code_commit(),
+            "long_documents": long_documents.describe(spec),
             **retriever.provenance(),
         }
     progress("score", 90.0)
