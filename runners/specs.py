@@ -97,7 +97,9 @@ def build_retriever(spec: RetrieverSpec, device: str = "cpu"):
         raise UserInputError(f"unknown retriever family {spec.family!r}; known: {', '.join(FAMILIES)}") from None
     module_name, class_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(spec, device=device)
+    from runners import long_documents  # params long_documents="chunk": any family, passages + MaxP
+
+    return long_documents.wrap(cls(spec, device=device), spec)
 
 
 BM25_PARAMS = {"k1": 0.9, "b": 0.4}
