@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("leaderboard.urls")),
+    path("", include("leaderboard.pipeline_urls")),  # accounts, submissions, REST API
 ]

@@ -46,6 +46,8 @@ class Submission(models.Model):
     is_reference = models.BooleanField(default=False, db_index=True)
     is_public = models.BooleanField(default=True)
     wants_gpu = models.BooleanField(default=False)
+    requested_datasets = models.JSONField(default=list, blank=True,
+                                          help_text="dataset keys, benchmarks or suites as the submitter chose them")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,7 +85,11 @@ class Evaluation(models.Model):
     dataset = models.ForeignKey("datasets_registry.Dataset", on_delete=models.PROTECT, related_name="evaluations")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     queue = models.CharField(max_length=20, default="cpu")
+    # The attempt number of the current run: 1 on submission, +1 per rerun. A task carries it, so a
+    # message for a superseded attempt is ignored and a result is written once per attempt.
     attempts = models.PositiveIntegerField(default=0)
+    # How many times a worker picked the current attempt up (redeliveries after a worker died, retries).
+    deliveries = models.PositiveIntegerField(default=0)
     progress_phase = models.CharField(max_length=50, blank=True)
     progress_percent = models.FloatField(default=0.0)
     worker_host = models.CharField(max_length=200, blank=True)
@@ -91,6 +97,7 @@ class Evaluation(models.Model):
     run_file = models.FileField(upload_to="runs/submitted/", blank=True, help_text="for run-file submissions")
     error = models.TextField(blank=True, help_text="what went wrong, for people")
     queued_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="when the task was last sent to the broker")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +110,16 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} on {self.dataset}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
 
 
 class Result(models.Model):

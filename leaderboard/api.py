@@ -1,0 +1,87 @@
+"""REST API: create submissions (with files), poll their status, read results, cancel.
+
+Authentication: `Authorization: Token <key>` (POST /api/auth/token/ or the account page) or the
+session. The OpenAPI schema is served at /api/schema/.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from leaderboard import services
+from leaderboard.serializers import (
+    ResultSerializer,
+    StatusSerializer,
+    SubmissionCreateSerializer,
+    SubmissionSerializer,
+)
+from leaderboard.submission_selectors import own_submissions, submission_state, visible_submissions
+from leaderboard.models import Result
+
+
+class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                        viewsets.GenericViewSet):
+    """Your submissions (list), any visible submission (retrieve), and new submissions (create)."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = SubmissionSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            return own_submissions(self.request.user).prefetch_related("evaluations__dataset__benchmark")
+        if self.action == "cancel":
+            return own_submissions(self.request.user)
+        return visible_submissions(self.request.user)
+
+    def get_serializer_class(self):
+        return SubmissionCreateSerializer if self.action == "create" else SubmissionSerializer
+
+    @extend_schema(request=SubmissionCreateSerializer, responses={201: SubmissionSerializer})
+    def create(self, request, *args, **kwargs):
+        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
+        if hasattr(request.data, "getlist"):  # multipart: repeated fields and files
+            data = {key: request.data.get(key) for key in request.data}
+            data["datasets"] = request.data.getlist("datasets")
+            data["run_files"] = request.FILES.getlist("run_files")
+            data["model_archive"] = request.FILES.get("model_archive")
+        serializer = SubmissionCreateSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            submission = services.submit(request.user, **serializer.validated_data)
+        except ValidationError as error:
+            raise APIValidationError({k if k != "__all__" else "non_field_errors": v
+                                      for k, v in error.message_dict.items()}) from None
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: StatusSerializer})
+    @action(detail=True, methods=["get"])
+    def status(self, request, pk=None):
+        """Per-dataset status, progress and (when done) the current result."""
+        return Response(submission_state(self.get_object()))
+
+    @extend_schema(responses={200: ResultSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """Current results, one per succeeded dataset, with the dataset key."""
+        submission = self.get_object()
+        results = (Result.objects.filter(evaluation__submission=submission, is_current=True)
+                   .select_related("evaluation__dataset__benchmark"))
+        return Response([{"dataset": r.evaluation.dataset.key, **ResultSerializer(r).data} for r in results])
+
+    @extend_schema(request=None, responses={200: StatusSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel the queued and running evaluations of your submission."""
+        try:
+            submission = self.get_object()
+        except Http404:
+            raise
+        services.cancel_submission(submission, request.user)
+        return Response(submission_state(submission))
