@@ -187,6 +187,19 @@ MODEL_MAX_PARAMETERS = int(os.environ.get("MODEL_MAX_PARAMETERS", str(8 * 10**9)
 SUBMISSIONS_PER_HOUR = int(os.environ.get("SUBMISSIONS_PER_HOUR", "20"))
 MAX_ACTIVE_EVALUATIONS_PER_USER = int(os.environ.get("MAX_ACTIVE_EVALUATIONS_PER_USER", "200"))
 
+# Evaluation pipeline (leaderboard/pipeline.py): heartbeats, redelivery bounds and the periodic reconciler.
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "15"))
+HEARTBEAT_STALE_SECONDS = float(os.environ.get("HEARTBEAT_STALE_SECONDS", "180"))
+RECONCILE_INTERVAL_SECONDS = float(os.environ.get("RECONCILE_INTERVAL_SECONDS", "60"))
+RECONCILE_GRACE_SECONDS = float(os.environ.get("RECONCILE_GRACE_SECONDS", "60"))
+RECONCILE_QUEUED_AFTER_SECONDS = float(os.environ.get("RECONCILE_QUEUED_AFTER_SECONDS", "1800"))
+MAX_DELIVERIES = int(os.environ.get("MAX_DELIVERIES", "3"))
+EVALUATION_MAX_RETRIES = int(os.environ.get("EVALUATION_MAX_RETRIES", "3"))
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-evaluations": {"task": "leaderboard.reconcile", "schedule": RECONCILE_INTERVAL_SECONDS,
+                              "options": {"queue": "cpu", "expires": RECONCILE_INTERVAL_SECONDS}},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
