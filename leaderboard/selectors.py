@@ -182,6 +182,7 @@ class Row:
     cells: dict[int, Cell] = field(default_factory=dict)  # dataset id -> cell
     mean: float | None = None
     latency: float | None = None  # mean p50 query latency (ms) over the row's datasets
+    rank: int = 0  # position by mean over datasets
 
     @property
     def family_label(self) -> str:
@@ -202,10 +203,14 @@ class Table:
     rows: list[Row]  # ranked by mean, best first
     licences: list[str]
 
+    def descending_by_default(self, sort: str) -> bool:
+        """Best first for scores, most datasets first, names and sizes ascending."""
+        return sort == "count" or ((sort == "mean" or sort.isdigit()) and self.metric.higher_is_better)
+
     def sorted_rows(self, sort: str = "mean", descending: bool | None = None) -> list[Row]:
         """Rows ordered by a column ("mean", "name", "count", "params" or a dataset id); missing last."""
-        if descending is None:  # best first for scores, most datasets first, names A to Z
-            descending = sort == "count" or ((sort == "mean" or sort.isdigit()) and self.metric.higher_is_better)
+        if descending is None:
+            descending = self.descending_by_default(sort)
 
         def value(row: Row):
             if sort == "name":
@@ -269,6 +274,8 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
             latency=float(np.mean(latencies[submission_id])) if latencies[submission_id] else None,
         ))
     ranked.sort(key=lambda r: r.mean, reverse=metric.higher_is_better)
+    for rank, row in enumerate(ranked, start=1):
+        row.rank = rank
     if metric.per_query:
         _mark_significance(ranked, metric, test, correction)
     return Table(
@@ -346,12 +353,21 @@ class ModelResult:
     def dataset(self):
         return self.result.evaluation.dataset
 
+    @property
+    def published(self) -> list:
+        """(metric, published, ours, delta, reproduced) beside the published baseline, if any."""
+        return self.baseline.check(self.result.metrics) if self.baseline else []
+
 
 @dataclass
 class ModelDetail:
     submission: Submission
     results: list[ModelResult]  # current, one per dataset
     history: list[Result]  # earlier attempts, newest first
+
+    @property
+    def has_baselines(self) -> bool:
+        return any(m.baseline for m in self.results)
 
 
 def model_detail(user, slug: str) -> ModelDetail:
@@ -500,6 +516,10 @@ class Fusion:
     fused: dict[str, float]  # metric -> mean of the RRF fusion
     pairs: tuple[PairStats, PairStats]  # fused against each component
 
+    @property
+    def rows(self) -> list[tuple[str, float, PairStats]]:
+        return list(zip(self.names, self.components, self.pairs))
+
 
 def _stored_run(result: Result) -> Run:
     with result.run_file.open("rb") as handle, tempfile.NamedTemporaryFile(suffix=".trec") as plain:
@@ -539,3 +559,24 @@ def has_reference_result(retriever: str, dataset_key: str) -> bool:
         evaluation__dataset__benchmark__slug=benchmark,
         evaluation__dataset__slug=slug,
     ).exists()
+
+
+def results(user, *, current: bool = True, submission: str = "", dataset: str = "", benchmark: str = "") -> QuerySet:
+    """Visible results for the read API, newest first, with what a listing shows joined in."""
+    found = Result.objects.filter(evaluation__submission__in=visible_submissions(user)).select_related(
+        "evaluation__submission", "evaluation__dataset__benchmark").order_by("-created_at", "-pk")
+    if current:
+        found = found.filter(is_current=True)
+    if submission:
+        found = found.filter(evaluation__submission__slug=submission)
+    if dataset and "/" in dataset:
+        bench, slug = dataset.split("/", 1)
+        found = found.filter(evaluation__dataset__benchmark__slug=bench, evaluation__dataset__slug=slug)
+    if benchmark:
+        found = found.filter(evaluation__dataset__benchmark__slug=benchmark)
+    return found
+
+
+def query_scores(result: Result) -> list[dict]:
+    return list(result.query_scores.order_by("query_id").values(
+        "query_id", *(metric_field(m.name) for m in METRICS)))

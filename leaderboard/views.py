@@ -1,5 +1,97 @@
+"""Home, leaderboard, model, comparison and efficiency pages; selectors do the reading."""
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+
+from datasets_registry.models import Benchmark
+from leaderboard import charts, exports, selectors, stats
+from leaderboard.models import Family, Result, Submission
+
+ROWS_PER_PAGE = 50
 
 
 def home(request):
-    return render(request, "leaderboard/home.html")
+    return render(request, "leaderboard/home.html", {"benchmarks": Benchmark.objects.all()})
+
+
+def _table(request, benchmark: str | None) -> selectors.Table:
+    try:
+        return selectors.leaderboard(
+            request.user, benchmark, metric=request.GET.get("metric", ""),
+            filters=selectors.Filters.from_params(request.GET),
+            test=request.GET.get("test", ""), correction=request.GET.get("correction", ""),
+        )
+    except Benchmark.DoesNotExist:
+        raise Http404(f"no benchmark {benchmark!r}") from None
+
+
+def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = None):
+    table = _table(request, benchmark)
+    sort = request.GET.get("sort", "mean")
+    direction = request.GET.get("dir")
+    descending = table.descending_by_default(sort) if direction not in ("asc", "desc") else direction == "desc"
+    rows = table.sorted_rows(sort, descending)
+    if fmt:
+        name = f"leaderboard-{benchmark or 'all'}-{table.metric.name}"
+        return exports.download(fmt, name, exports.leaderboard_data(table, rows), exports.leaderboard_csv(table, rows))
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "leaderboard/leaderboard.html", {
+        "table": table, "page": page, "sort": sort, "descending": descending,
+        "metrics": selectors.BOARD_METRICS.values(), "tests": stats.TESTS, "corrections": stats.CORRECTIONS,
+        "families": Family.choices, "sizes": selectors.SIZES, "kinds": selectors.KINDS,
+        "filters": selectors.Filters.from_params(request.GET), "benchmarks": Benchmark.objects.all(),
+    })
+
+
+def efficiency_page(request, benchmark: str | None = None):
+    table = _table(request, benchmark)
+    points = selectors.efficiency_points(table)
+    return render(request, "leaderboard/efficiency.html", {
+        "table": table, "points": points, "metrics": selectors.BOARD_METRICS.values(),
+        "chart": charts.pareto(points, "query latency p50 (ms, log scale)", f"mean {table.metric.label}"),
+    })
+
+
+def model_page(request, slug: str, fmt: str | None = None):
+    try:
+        detail = selectors.model_detail(request.user, slug)
+    except Submission.DoesNotExist:
+        raise Http404(f"no visible submission {slug!r}") from None
+    if fmt:
+        return exports.download(fmt, f"model-{slug}", exports.model_data(detail), exports.model_csv(detail))
+    return render(request, "leaderboard/model.html", {
+        "detail": detail, "submission": detail.submission,
+        "chart": charts.bars([(m.dataset.name, m.result.main_score, m.ci) for m in detail.results], "nDCG@10"),
+    })
+
+
+def compare_page(request, fmt: str | None = None):
+    slugs = [s for s in request.GET.getlist("rows") if s]
+    comparison = selectors.compare(request.user, slugs, metric=request.GET.get("metric", ""),
+                                   focus=request.GET.get("dataset"))
+    if fmt:
+        return exports.download(fmt, "compare-" + "-vs-".join(slugs[:4]), exports.comparison_data(comparison),
+                                exports.comparison_csv(comparison))
+    fusion = None
+    if request.GET.get("fuse") and comparison.focus and len(comparison.submissions) > 1:
+        fusion = selectors.fuse(request.user, tuple(s.slug for s in comparison.submissions[:2]), comparison.focus)
+    return render(request, "leaderboard/compare.html", {
+        "comparison": comparison, "fusion": fusion, "fusion_asked": bool(request.GET.get("fuse")),
+        "choices": selectors.visible_submissions(request.user).order_by("name").values_list("slug", "name"),
+        "selected": slugs, "metrics": [m for m in selectors.BOARD_METRICS.values() if m.per_query],
+    })
+
+
+def run_download(request, pk: int):
+    try:
+        result = selectors.visible_result(request.user, pk)
+    except Result.DoesNotExist:
+        raise Http404("no such result") from None
+    if not result.run_file:
+        raise Http404("this result has no stored run")
+    name = f"{result.evaluation.submission.slug}__{result.evaluation.dataset.key.replace('/', '__')}" \
+           f"__attempt{result.attempt}.trec.gz"
+    return FileResponse(result.run_file.open("rb"), as_attachment=True, filename=name,
+                        content_type="application/gzip")

@@ -1,0 +1,90 @@
+"""Read-only API: leaderboards (the same JSON as the pages' exports) and results."""
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import reverse
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from datasets_registry.models import Benchmark
+from leaderboard import exports, selectors
+from leaderboard.models import Result
+
+OVERVIEW = "all"
+
+
+class LeaderboardList(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        slugs = [OVERVIEW, *Benchmark.objects.values_list("slug", flat=True)]
+        return Response([{"benchmark": slug, "url": request.build_absolute_uri(
+            reverse("api-leaderboard", args=[slug]))} for slug in slugs])
+
+
+class LeaderboardDetail(APIView):
+    """?metric=&family=&size=&licence=&open_weights=&kind=&test=&correction=&sort=&dir= as on the page."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, benchmark: str):
+        try:
+            table = selectors.leaderboard(
+                request.user, None if benchmark == OVERVIEW else benchmark, metric=request.GET.get("metric", ""),
+                filters=selectors.Filters.from_params(request.GET), test=request.GET.get("test", ""),
+                correction=request.GET.get("correction", ""))
+        except Benchmark.DoesNotExist:
+            raise Http404 from None
+        direction = request.GET.get("dir")
+        rows = table.sorted_rows(request.GET.get("sort", "mean"),
+                                 None if direction not in ("asc", "desc") else direction == "desc")
+        return Response(exports.leaderboard_data(table, rows))
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    submission = serializers.CharField(source="evaluation.submission.slug")
+    dataset = serializers.CharField(source="evaluation.dataset.key")
+    run_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Result
+        fields = ["id", "submission", "dataset", "attempt", "is_current", "main_score", "metrics", "timings",
+                  "provenance", "judged_queries", "created_at", "run_url"]
+
+    def get_run_url(self, result: Result) -> str | None:
+        if not result.run_file:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("run-download", args=[result.pk]))
+
+
+class ResultDetailSerializer(ResultSerializer):
+    query_scores = serializers.SerializerMethodField()
+
+    class Meta(ResultSerializer.Meta):
+        fields = [*ResultSerializer.Meta.fields, "query_scores"]
+
+    def get_query_scores(self, result: Result) -> list[dict]:
+        return selectors.query_scores(result)
+
+
+class ResultList(generics.ListAPIView):
+    """Current results; ?submission=<slug>&dataset=<benchmark/dataset>&benchmark=<slug>&history=1."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ResultSerializer
+
+    def get_queryset(self):
+        params = self.request.GET
+        return selectors.results(self.request.user, current=not params.get("history"),
+                                 submission=params.get("submission", ""), dataset=params.get("dataset", ""),
+                                 benchmark=params.get("benchmark", ""))
+
+
+class ResultDetail(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ResultDetailSerializer
+
+    def get_queryset(self):
+        return selectors.results(self.request.user, current=False)
