@@ -36,11 +36,9 @@ def broker_task_ids(queues=("cpu", "gpu")) -> set[str] | None:
     import json
     from pathlib import Path
 
-    from django.conf import settings
-
     from config.celery import app
 
-    url = settings.CELERY_BROKER_URL
+    url = app.conf.broker_url or ""
     ids: set[str] = set()
     if url.startswith(("redis://", "rediss://")):
         with app.connection_for_write() as conn:
@@ -55,7 +53,7 @@ def broker_task_ids(queues=("cpu", "gpu")) -> set[str] | None:
                     continue
         return ids
     if url.startswith("filesystem://"):
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        folder = Path(app.conf.broker_transport_options["data_folder_in"])
         for file in folder.glob("*.msg"):
             try:
                 ids.add(_message_id(file.read_bytes()))
