@@ -177,7 +177,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "RetrievalBoard API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RetrievalBoard API", "VERSION": "1.0.0",
+    # check --deploy is about deployment safety; the OpenAPI schema is checked on its own
+    # (python manage.py spectacular --validate --fail-on-warn), not on every production start.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+}
 
 # Submission limits.
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024**3)))
