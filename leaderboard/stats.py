@@ -22,6 +22,9 @@ def paired_p(control: np.ndarray, treatment: np.ndarray, test: str = "t-test") -
     """Two-sided p-value of a paired test; identical score vectors give p = 1."""
     if len(control) < 2 or np.array_equal(control, treatment):
         return 1.0
+    differences = control - treatment
+    if np.allclose(differences, differences[0]):  # the same change on every query: no variance to test
+        return 0.0
     if test == "t-test":
         from ranx.statistical_tests import paired_student_t_test
 
