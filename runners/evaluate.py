@@ -82,7 +82,9 @@ def evaluate(
     device: str = "cpu",
     workdir: Path | None = None,
     progress: Progress = _no_progress,
+    measure_latency: bool = True,
 ) -> Outcome:
+    """Index, batch-search and score; measure_latency=False skips the single-query latency sample."""
     if len(dataset.corpus) == 0:
         raise UserInputError(f"{dataset.name}: the corpus is empty")
     queries = dataset.judged_queries
@@ -100,7 +102,7 @@ def evaluate(
         with Stopwatch() as batch_clock:
             run = retriever.search(queries, k)
         progress("latency", 70.0)
-        sample = sorted(queries)[:LATENCY_SAMPLE]
+        sample = sorted(queries)[:LATENCY_SAMPLE] if measure_latency else []
         latencies = []
         for qid in sample:
             start = time.perf_counter()

@@ -50,10 +50,11 @@ class BM25Retriever:
         key = f"bm25/{self.variant['collection']}/{anserini_version()}/{corpus_checksum(corpus)}"
         self.artifact = artifacts.get_or_build(key, lambda folder: self._build(corpus, workdir, folder / "index"))
         self.index_dir = self.artifact.path / "index"
+        # Anserini's searcher itself, which pyserini's LuceneSearcher wraps: importing pyserini.search.lucene
+        # loads torch, transformers and sklearn (about 15 s) for nothing BM25 needs.
+        from jnius import autoclass
 
-        from pyserini.search.lucene import LuceneSearcher
-
-        self.searcher = LuceneSearcher(str(self.index_dir))
+        self.searcher = autoclass("io.anserini.search.SimpleSearcher")(str(self.index_dir))
         self.searcher.set_bm25(self.k1, self.b)
 
     def _build(self, corpus: Corpus, workdir: Path, index_dir: Path) -> None:
@@ -79,15 +80,24 @@ class BM25Retriever:
         return directory_bytes(self.index_dir) if self.index_dir else 0
 
     def search(self, queries: dict[str, str], k: int) -> Run:
-        fields = self.variant["fields"] or {}
+        from jnius import autoclass
+
+        fields = autoclass("java.util.HashMap")()
+        for field, boost in (self.variant["fields"] or {}).items():
+            fields.put(field, autoclass("java.lang.Float")(boost))
         if len(queries) == 1:
             (qid, text), = queries.items()
-            hits = {qid: self.searcher.search(text, k, fields=fields)}
+            hits = {qid: self.searcher.search_fields(text, fields, k) if fields else self.searcher.search(text, k)}
         else:
-            qids = list(queries)
-            hits = self.searcher.batch_search(
-                [queries[q] for q in qids], qids, k, threads=self.threads, fields=fields
-            )
+            texts, qids = autoclass("java.util.ArrayList")(), autoclass("java.util.ArrayList")()
+            for qid, text in queries.items():
+                qids.add(qid)
+                texts.add(text)
+            if fields:
+                batch = self.searcher.batch_search_fields(texts, qids, k, self.threads, fields)
+            else:
+                batch = self.searcher.batch_search(texts, qids, k, self.threads)
+            hits = {entry.getKey(): entry.getValue() for entry in batch.entrySet().toArray()}
         return {qid: {hit.docid: float(hit.score) for hit in found} for qid, found in hits.items()}
 
     def provenance(self) -> dict:
