@@ -45,8 +45,8 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(request=SubmissionCreateSerializer, responses={201: SubmissionSerializer})
     def create(self, request, *args, **kwargs):
-        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
-        if hasattr(request.data, "getlist"):  # multipart: repeated fields and files
+        data = request.data
+        if hasattr(request.data, "getlist"):  # multipart or form: repeated fields and files
             data = {key: request.data.get(key) for key in request.data}
             data["datasets"] = request.data.getlist("datasets")
             data["run_files"] = request.FILES.getlist("run_files")
