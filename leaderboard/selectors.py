@@ -10,7 +10,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import tempfile
-from collections import defaultdict
+import threading
+import uuid
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 
@@ -89,19 +91,31 @@ def _scope(user) -> str:
 
 def invalidate_leaderboards() -> None:
     """Make every cached table stale; called whenever a result or a submission changes."""
-    try:
-        cache.incr(CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(CACHE_VERSION_KEY, 2, None)
+    cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+# Tables are shared through the cache and kept, per process, in a small LRU so that a warm request
+# reads one version token instead of unpickling thousands of rows.
+_local: OrderedDict[str, object] = OrderedDict()
+_local_lock = threading.Lock()
+LOCAL_TABLES = 16
 
 
 def _cached(parts: tuple, build):
-    version = cache.get_or_set(CACHE_VERSION_KEY, 1, None)
+    version = cache.get_or_set(CACHE_VERSION_KEY, lambda: uuid.uuid4().hex, None)
     key = "leaderboard:" + hashlib.sha1(repr((version, *parts)).encode()).hexdigest()
+    with _local_lock:
+        if key in _local:
+            _local.move_to_end(key)
+            return _local[key]
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, CACHE_SECONDS)
+    with _local_lock:
+        _local[key] = value
+        while len(_local) > LOCAL_TABLES:
+            _local.popitem(last=False)
     return value
 
 
