@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATASETS_ROOT = Path(os.environ.get("RB_SHARED_DATASETS", "/work/shared/datasets"))
+DATASETS_ROOT = Path(os.environ.get("RB_MIRROR_DIR", PROJECT_ROOT.parent / "shared" / "datasets"))
 COLLECTIONS = (
     "classic-ir/adi", "classic-ir/medline", "classic-ir/cisi", "classic-ir/cranfield",
     "classic-ir/cacm", "classic-ir/npl", "code/cosqa",

