@@ -30,7 +30,7 @@ def dataset_choices() -> list[tuple[str, str]]:
     from datasets_registry.catalog import load_catalog
 
     catalog = load_catalog()
-    suites = [(name, f"suite: {name} ({len(keys)} datasets)") for name, keys in sorted(catalog.suites.items())]
+    suites = [(name, f"suite: {label}") for name, label in catalog.suite_choices()]
     benchmarks = [(slug, f"benchmark: {b.name}") for slug, b in sorted(catalog.benchmarks.items())]
     datasets = [(key, f"{key} — {r.name}") for key, r in sorted(catalog.datasets.items())]
     return [("Suites", suites), ("Benchmarks", benchmarks), ("Datasets", datasets)]
