@@ -14,12 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from runners.cache import cache_dir
 from runners.data import Corpus
-from runners.measure import PROJECT_ROOT
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("RB_CACHE_DIR") or PROJECT_ROOT / "var" / "cache")
 
 
 def corpus_checksum(corpus: Corpus) -> str:

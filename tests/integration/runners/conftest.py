@@ -45,7 +45,11 @@ def adi() -> Dataset:
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    """Each test gets its own embedding cache: no test sees another's vectors."""
-    monkeypatch.setenv("RB_CACHE_DIR", str(tmp_path / "cache"))
+def offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """A test of its own embedding cache: no other test's vectors in it."""
+    monkeypatch.setenv("RB_CACHE_DIR", str(tmp_path / "cache"))

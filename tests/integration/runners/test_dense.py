@@ -9,7 +9,7 @@ from runners.dense import DenseRetriever
 from runners.embedding_cache import cache_dir
 from tests.integration.runners.conftest import random_ndcg10
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("private_cache")]
 
 
 @pytest.fixture(scope="module")
