@@ -94,14 +94,15 @@ def invalidate_leaderboards() -> None:
     cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
-# Tables are shared through the cache and kept, per process, in a small LRU so that a warm request
-# reads one version token instead of unpickling thousands of rows.
+# Tables and pages are shared through the cache and kept, per process, in a small LRU so that a warm
+# request reads one version token instead of unpickling thousands of rows.
 _local: OrderedDict[str, object] = OrderedDict()
 _local_lock = threading.Lock()
-LOCAL_TABLES = 16
+LOCAL_ENTRIES = 64
 
 
-def _cached(parts: tuple, build):
+def cached(parts: tuple, build):
+    """build() once per data version and key parts; stale as soon as invalidate_leaderboards() runs."""
     version = cache.get_or_set(CACHE_VERSION_KEY, lambda: uuid.uuid4().hex, None)
     key = "leaderboard:" + hashlib.sha1(repr((version, *parts)).encode()).hexdigest()
     with _local_lock:
@@ -114,7 +115,7 @@ def _cached(parts: tuple, build):
         cache.set(key, value, CACHE_SECONDS)
     with _local_lock:
         _local[key] = value
-        while len(_local) > LOCAL_TABLES:
+        while len(_local) > LOCAL_ENTRIES:
             _local.popitem(last=False)
     return value
 
@@ -252,7 +253,7 @@ def leaderboard(user, benchmark: str | None = None, metric: str = MAIN_METRIC, f
     chosen = board_metric(metric)
     test = test if test in stats.TESTS else "t-test"
     correction = correction if correction in stats.CORRECTIONS else "holm"
-    return _cached(("table", _scope(user), benchmark, chosen.name, filters, test, correction),
+    return cached(("table", _scope(user), benchmark, chosen.name, filters, test, correction),
                    lambda: _build_table(user, benchmark, chosen, filters, test, correction))
 
 
@@ -385,7 +386,11 @@ class ModelDetail:
 
 
 def model_detail(user, slug: str) -> ModelDetail:
-    """Raises Submission.DoesNotExist when the viewer may not see it."""
+    """Cached like the tables. Raises Submission.DoesNotExist when the viewer may not see it."""
+    return cached(("model", _scope(user), slug), lambda: _build_model_detail(user, slug))
+
+
+def _build_model_detail(user, slug: str) -> ModelDetail:
     submission = visible_submissions(user).select_related("owner").get(slug=slug)
     results = list(Result.objects.filter(evaluation__submission=submission)
                    .select_related("evaluation__dataset__benchmark")

@@ -1,8 +1,9 @@
 """Home, leaderboard, model, comparison and efficiency pages; selectors do the reading."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 
 from datasets_registry.models import Benchmark
@@ -14,6 +15,13 @@ ROWS_PER_PAGE = 50
 
 def home(request):
     return render(request, "leaderboard/home.html", {"benchmarks": Benchmark.objects.all()})
+
+
+def _shared_page(request, render_page) -> HttpResponse:
+    """Anonymous visitors (with no pending messages) all see the same HTML: cache it with the tables."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return render_page()
+    return HttpResponse(selectors.cached(("page", request.get_full_path()), lambda: render_page().content))
 
 
 def _table(request, benchmark: str | None) -> selectors.Table:
@@ -28,6 +36,12 @@ def _table(request, benchmark: str | None) -> selectors.Table:
 
 
 def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = None):
+    if fmt:
+        return _leaderboard(request, benchmark, fmt)
+    return _shared_page(request, lambda: _leaderboard(request, benchmark))
+
+
+def _leaderboard(request, benchmark: str | None, fmt: str | None = None):
     table = _table(request, benchmark)
     sort = request.GET.get("sort", "mean")
     direction = request.GET.get("dir")
@@ -46,6 +60,10 @@ def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = No
 
 
 def efficiency_page(request, benchmark: str | None = None):
+    return _shared_page(request, lambda: _efficiency(request, benchmark))
+
+
+def _efficiency(request, benchmark: str | None):
     table = _table(request, benchmark)
     points = selectors.efficiency_points(table)
     return render(request, "leaderboard/efficiency.html", {
@@ -55,6 +73,12 @@ def efficiency_page(request, benchmark: str | None = None):
 
 
 def model_page(request, slug: str, fmt: str | None = None):
+    if fmt:
+        return _model(request, slug, fmt)
+    return _shared_page(request, lambda: _model(request, slug))
+
+
+def _model(request, slug: str, fmt: str | None = None):
     try:
         detail = selectors.model_detail(request.user, slug)
     except Submission.DoesNotExist:

@@ -128,3 +128,11 @@ def test_compare_shows_query_text_and_fuses_stored_runs(client):
     fused = float(page.split('class="fused"><td>RRF (k = 60) of both</td><td>')[1].split("<")[0])
     # Every query has its relevant documents on top in one of the two runs: the fusion beats both.
     assert fused > max(sum(scores.values()) / len(scores) for scores in per_query.values()) + 0.1
+
+
+def test_cached_pages_change_when_a_result_lands(client, django_capture_on_commit_callbacks):
+    build(1)
+    assert "Model 0" in client.get("/leaderboards/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        f.result(f.submission("Newcomer"), f.dataset("bench/d0"), [0.9] * QUERIES)
+    assert "Newcomer" in client.get("/leaderboards/").content.decode()
