@@ -1,14 +1,16 @@
 """Significance and uncertainty over per-query scores.
 
-Paired tests (Student's t and Fisher's randomisation, both from ranx) compare two systems on the
+Paired tests (Student's t as ranx runs it, with scipy; Fisher's randomisation from ranx) compare two systems on the
 same queries; Holm's step-down method corrects a family of such tests; a percentile bootstrap over
 queries gives a confidence interval for a mean.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import ttest_rel
 
 TESTS = {"t-test": "paired t-test", "randomisation": "randomisation test"}
 CORRECTIONS = {"holm": "Holm", "bonferroni": "Bonferroni"}
@@ -20,23 +22,34 @@ SEED = 42
 
 def paired_p(control: np.ndarray, treatment: np.ndarray, test: str = "t-test") -> float:
     """Two-sided p-value of a paired test; identical score vectors give p = 1."""
-    if len(control) < 2 or np.array_equal(control, treatment):
-        return 1.0
-    differences = control - treatment
-    if np.allclose(differences, differences[0]):  # the same change on every query: no variance to test
-        return 0.0
+    return float(paired_ps(control, treatment[np.newaxis, :], test)[0])
+
+
+def paired_ps(control: np.ndarray, treatments: np.ndarray, test: str = "t-test") -> np.ndarray:
+    """p-values of `control` against each row of `treatments` (systems x queries)."""
+    if test not in TESTS:
+        raise ValueError(f"unknown test {test!r}; one of {', '.join(TESTS)}")
+    if len(control) < 2:
+        return np.ones(len(treatments))
     if test == "t-test":
-        from ranx.statistical_tests import paired_student_t_test
+        return _t_tests(control, treatments)
+    from ranx.statistical_tests import fisher_randomization_test  # numba kernel, cached on disk
 
-        p, _ = paired_student_t_test(control, treatment, max_p=ALPHA)
-        return 1.0 if np.isnan(p) else float(p)
-    if test == "randomisation":
-        from ranx.statistical_tests import fisher_randomization_test
+    control = control.astype(np.float64)
+    return np.array([fisher_randomization_test(control, t.astype(np.float64), PERMUTATIONS, ALPHA, SEED)[0]
+                     for t in treatments])
 
-        p, _ = fisher_randomization_test(control.astype(np.float64), treatment.astype(np.float64),
-                                         PERMUTATIONS, ALPHA, SEED)
-        return float(p)
-    raise ValueError(f"unknown test {test!r}; one of {', '.join(TESTS)}")
+
+def _t_tests(control: np.ndarray, treatments: np.ndarray) -> np.ndarray:
+    """What ranx's paired_student_t_test computes (scipy's ttest_rel), for many systems in one call."""
+    differences = treatments - control
+    constant = np.ptp(differences, axis=1) <= 1e-12
+    with warnings.catch_warnings():  # constant differences: handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = ttest_rel(np.broadcast_to(control, treatments.shape), treatments, axis=1).pvalue
+    # The same change on every query leaves no variance to test: p = 0, or 1 when there is no change.
+    p = np.where(constant, np.where(np.abs(differences[:, 0]) <= 1e-12, 1.0, 0.0), p)
+    return np.nan_to_num(p, nan=1.0)
 
 
 def adjust(p_values: list[float], method: str = "holm") -> list[float]:
@@ -65,7 +78,7 @@ def ties_with_best(scores: dict, best, test: str = "t-test", correction: str = "
                    alpha: float = ALPHA) -> dict:
     """Test every system against `best` on aligned per-query arrays; key -> Verdict."""
     others = [key for key in scores if key != best]
-    raw = [paired_p(scores[best], scores[key], test) for key in others]
+    raw = paired_ps(scores[best], np.array([scores[key] for key in others]), test).tolist() if others else []
     verdicts = {best: Verdict(1.0, 1.0, True)}
     for key, p, p_adj in zip(others, raw, adjust(raw, correction)):
         verdicts[key] = Verdict(p, p_adj, p_adj >= alpha)

@@ -45,3 +45,13 @@ def test_bootstrap_interval_covers_the_mean_and_shrinks_with_more_queries():
 def test_align_keeps_common_queries_in_one_order():
     arrays = stats.align({"a": {"q2": 0.2, "q1": 0.1, "q3": 0.3}, "b": {"q1": 1.0, "q2": 2.0}})
     assert arrays["a"].tolist() == [0.1, 0.2] and arrays["b"].tolist() == [1.0, 2.0]
+
+
+def test_many_t_tests_at_once_equal_ranx_one_by_one():
+    from ranx.statistical_tests import paired_student_t_test
+
+    rng = np.random.default_rng(3)
+    control = rng.uniform(0, 1, 50)
+    treatments = np.clip(control + rng.normal(0, 0.1, (6, 50)) + np.linspace(-0.05, 0.05, 6)[:, None], 0, 1)
+    expected = [paired_student_t_test(control, t)[0] for t in treatments]
+    assert stats.paired_ps(control, treatments).tolist() == pytest.approx(expected, rel=1e-12)
