@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from tests.integration.pipeline.conftest import wait_until
 pytestmark = pytest.mark.slow
 
 DATASETS = ["classic-ir/adi", "classic-ir/medline"]
+HEALTHCHECK = Path(__file__).resolve().parents[3] / "docker" / "healthcheck.py"
 CPU_SUBMISSIONS, GPU_SUBMISSIONS = 16, 4  # x 2 datasets = 40 evaluations
 VISIBILITY_TIMEOUT = 60  # seconds before the broker hands a dead worker's unacknowledged message to another
 
@@ -39,6 +42,12 @@ def gpu_routed_submission(owner, name: str) -> list[Evaluation]:
     return evaluations
 
 
+def worker_healthy(env: dict, name: str) -> bool:
+    """The compose health check of a worker container, run against a worker of this machine."""
+    return subprocess.run([sys.executable, str(HEALTHCHECK), "worker", name], env=env, capture_output=True,
+                          timeout=60).returncode == 0
+
+
 def test_four_workers_share_the_queue_and_the_index_store_and_survive_a_lost_worker(
         django_user_model, pipeline_env, start_worker, tmp_path):
     call_command("datasets", "fetch", "quick", verbosity=0)
@@ -50,6 +59,7 @@ def test_four_workers_share_the_queue_and_the_index_store_and_survive_a_lost_wor
     for name, worker in workers.items():
         wait_until(lambda: "ready." in worker.text() or worker.proc.poll() is not None, 120, what=f"{name} ready")
         assert worker.proc.poll() is None, worker.text()[-3000:]
+    assert worker_healthy(env, "gpu1")
 
     staff = django_user_model.objects.create_user("ops", password="x", is_staff=True)
     for n in range(CPU_SUBMISSIONS):
@@ -70,6 +80,7 @@ def test_four_workers_share_the_queue_and_the_index_store_and_survive_a_lost_wor
     victim_evaluation = wait_until(victim_busy, 300, interval=0.05, what="cpu2 to be evaluating")
     os.killpg(workers["cpu2"].proc.pid, signal.SIGKILL)
     workers["cpu2"].proc.wait(10)
+    assert not worker_healthy(env, "cpu2"), "the health check notices the lost worker"
 
     def all_done():
         return not Evaluation.objects.filter(status__in=Evaluation.ACTIVE).exists()
