@@ -89,11 +89,12 @@ def populate(submissions: int, datasets: int, seed: int = 0) -> None:
         print(f"  {min(start + 100, len(people))}/{len(people)} submissions", file=sys.stderr, flush=True)
 
 
-def count_queries(pages: list[str]) -> dict[str, int]:
-    """SQL queries of a cold (uncached) render of each page, in this process."""
+def prepare(pages: list[str]) -> tuple[dict[str, int], str]:
+    """SQL queries of a cold (uncached) render of each page, and a logged-in session cookie."""
     import django
 
     django.setup()
+    from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -106,22 +107,26 @@ def count_queries(pages: list[str]) -> dict[str, int]:
             client.get(page)
         counts[page] = len(captured.captured_queries)
     cache.clear()
-    return counts
+    user, _ = User.objects.get_or_create(username="load-test")
+    client.force_login(user)
+    return counts, client.cookies["sessionid"].value
 
 
-def fetch(url: str) -> float:
+def fetch(url: str, cookie: str = "") -> float:
     start = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=300) as response:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=300) as response:
         response.read()
         assert response.status == 200, (url, response.status)
     return time.perf_counter() - start
 
 
-def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
+def wrk(url: str, connections: int, seconds: int, cookie: str = "") -> dict[str, float]:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT)
         script.flush()
-        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url],
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, *headers, url],
                              capture_output=True, text=True, check=True).stdout
     found = re.search(r"RESULT p50=(\S+) p95=(\S+) p99=(\S+) requests=(\d+) errors=(\d+)", out)
     p50, p95, p99, requests, errors = found.groups()
@@ -152,7 +157,7 @@ def main() -> None:
     manage(env, "collectstatic", "--noinput")
     pages = ["/leaderboards/", "/leaderboards/synthetic-1/", "/leaderboards/?sort=5&page=7",
              "/leaderboards/?family=dense&metric=recall@100", "/models/model-7/"]
-    queries = count_queries(pages)
+    queries, session = prepare(pages)
     subprocess.run(["redis-cli", "-n", "7", "flushdb"], check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-w", str(args.workers),
                                "-b", f"127.0.0.1:{PORT}", "--timeout", "300"], cwd=ROOT, env=env)
@@ -165,16 +170,18 @@ def main() -> None:
                 time.sleep(0.2)
         print(f"{args.submissions} submissions x {args.datasets} datasets, {args.connections} connections, "
               f"{args.workers} gunicorn workers, {args.seconds} s per page")
-        print("| page | SQL queries (cold) | cold build s | p50 ms | p95 ms | p99 ms | req/s | errors |")
-        print("|---|---|---|---|---|---|---|---|")
-        for page in pages:
+        print("| page | viewer | SQL queries (cold) | cold s | p50 ms | p95 ms | p99 ms | req/s | errors |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        # Anonymous visitors get cached HTML; a logged-in viewer gets the cached table rendered afresh.
+        runs = [(page, "") for page in pages] + [(page, f"sessionid={session}") for page in pages[:3]]
+        for page, cookie in runs:
             url = f"http://127.0.0.1:{PORT}{page}"
-            cold = fetch(url)
+            cold = fetch(url, cookie)
             for _ in range(args.workers * 2):  # every worker's local copy
-                fetch(url)
-            r = wrk(url, args.connections, args.seconds)
-            print(f"| `{page}` | {queries[page]} | {cold:.2f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-                  f"{r['rps']:.0f} | {r['errors']} |", flush=True)
+                fetch(url, cookie)
+            r = wrk(url, args.connections, args.seconds, cookie)
+            print(f"| `{page}` | {'logged in' if cookie else 'anonymous'} | {queries[page]} | {cold:.2f} | "
+                  f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | {r['errors']} |", flush=True)
     finally:
         server.terminate()
         server.wait()

@@ -83,10 +83,17 @@ def visible_submissions(user) -> QuerySet[Submission]:
     return Submission.objects.filter(is_public=True)
 
 
-def _scope(user) -> str:
-    if user.is_staff:
-        return "staff"
-    return f"user{user.pk}" if user.is_authenticated else "public"
+def scope(user) -> str:
+    """Which cached tables a viewer may share: everyone without private submissions sees the public ones.
+    Remembered on the user object, so a request asks the database once."""
+    if not hasattr(user, "_leaderboard_scope"):
+        if user.is_staff:
+            user._leaderboard_scope = "staff"
+        elif user.is_authenticated and Submission.objects.filter(owner=user, is_public=False).exists():
+            user._leaderboard_scope = f"user{user.pk}"
+        else:
+            user._leaderboard_scope = "public"
+    return user._leaderboard_scope
 
 
 def invalidate_leaderboards() -> None:
@@ -253,7 +260,7 @@ def leaderboard(user, benchmark: str | None = None, metric: str = MAIN_METRIC, f
     chosen = board_metric(metric)
     test = test if test in stats.TESTS else "t-test"
     correction = correction if correction in stats.CORRECTIONS else "holm"
-    return cached(("table", _scope(user), benchmark, chosen.name, filters, test, correction),
+    return cached(("table", scope(user), benchmark, chosen.name, filters, test, correction),
                    lambda: _build_table(user, benchmark, chosen, filters, test, correction))
 
 
@@ -387,7 +394,7 @@ class ModelDetail:
 
 def model_detail(user, slug: str) -> ModelDetail:
     """Cached like the tables. Raises Submission.DoesNotExist when the viewer may not see it."""
-    return cached(("model", _scope(user), slug), lambda: _build_model_detail(user, slug))
+    return cached(("model", scope(user), slug), lambda: _build_model_detail(user, slug))
 
 
 def _build_model_detail(user, slug: str) -> ModelDetail:

@@ -1,10 +1,10 @@
 """Home, leaderboard, model, comparison and efficiency pages; selectors do the reading."""
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from datasets_registry.models import Benchmark
 from leaderboard import charts, exports, selectors, stats
@@ -15,13 +15,6 @@ ROWS_PER_PAGE = 50
 
 def home(request):
     return render(request, "leaderboard/home.html", {"benchmarks": Benchmark.objects.all()})
-
-
-def _shared_page(request, render_page) -> HttpResponse:
-    """Anonymous visitors (with no pending messages) all see the same HTML: cache it with the tables."""
-    if request.user.is_authenticated or len(messages.get_messages(request)):
-        return render_page()
-    return HttpResponse(selectors.cached(("page", request.get_full_path()), lambda: render_page().content))
 
 
 def _table(request, benchmark: str | None) -> selectors.Table:
@@ -36,12 +29,6 @@ def _table(request, benchmark: str | None) -> selectors.Table:
 
 
 def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = None):
-    if fmt:
-        return _leaderboard(request, benchmark, fmt)
-    return _shared_page(request, lambda: _leaderboard(request, benchmark))
-
-
-def _leaderboard(request, benchmark: str | None, fmt: str | None = None):
     table = _table(request, benchmark)
     sort = request.GET.get("sort", "mean")
     direction = request.GET.get("dir")
@@ -50,9 +37,16 @@ def _leaderboard(request, benchmark: str | None, fmt: str | None = None):
     if fmt:
         name = f"leaderboard-{benchmark or 'all'}-{table.metric.name}"
         return exports.download(fmt, name, exports.leaderboard_data(table, rows), exports.leaderboard_csv(table, rows))
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    # The table's HTML depends only on the data, the viewer's scope and the URL: cached like the table.
+    table_html = selectors.cached(
+        ("html", selectors.scope(request.user), request.get_full_path()),
+        lambda: render_to_string("leaderboard/_table.html", {
+            "table": table, "sort": sort, "descending": descending,
+            "page": Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page")),
+        }, request),
+    )
     return render(request, "leaderboard/leaderboard.html", {
-        "table": table, "page": page, "sort": sort, "descending": descending,
+        "table": table, "table_html": table_html, "sort": sort,
         "metrics": selectors.BOARD_METRICS.values(), "tests": stats.TESTS, "corrections": stats.CORRECTIONS,
         "families": Family.choices, "sizes": selectors.SIZES, "kinds": selectors.KINDS,
         "filters": selectors.Filters.from_params(request.GET), "benchmarks": Benchmark.objects.all(),
@@ -60,25 +54,18 @@ def _leaderboard(request, benchmark: str | None, fmt: str | None = None):
 
 
 def efficiency_page(request, benchmark: str | None = None):
-    return _shared_page(request, lambda: _efficiency(request, benchmark))
-
-
-def _efficiency(request, benchmark: str | None):
     table = _table(request, benchmark)
     points = selectors.efficiency_points(table)
+    chart = selectors.cached(
+        ("pareto", selectors.scope(request.user), request.get_full_path()),
+        lambda: charts.pareto(points, "query latency p50 (ms, log scale)", f"mean {table.metric.label}"),
+    )
     return render(request, "leaderboard/efficiency.html", {
-        "table": table, "points": points, "metrics": selectors.BOARD_METRICS.values(),
-        "chart": charts.pareto(points, "query latency p50 (ms, log scale)", f"mean {table.metric.label}"),
+        "table": table, "points": points, "metrics": selectors.BOARD_METRICS.values(), "chart": chart,
     })
 
 
 def model_page(request, slug: str, fmt: str | None = None):
-    if fmt:
-        return _model(request, slug, fmt)
-    return _shared_page(request, lambda: _model(request, slug))
-
-
-def _model(request, slug: str, fmt: str | None = None):
     try:
         detail = selectors.model_detail(request.user, slug)
     except Submission.DoesNotExist:
