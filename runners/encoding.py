@@ -60,3 +60,37 @@ def original_order(processed: np.ndarray) -> np.ndarray:
     inverse = np.empty_like(processed)
     inverse[processed] = np.arange(len(processed))
     return inverse
+
+
+class BatchTokenizer:
+    """A fast tokenizer's Rust backend called directly, padded to the batch's longest text.
+
+    Same ids and masks as transformers' tokenizer(batch, padding=True, truncation=True), about 4x
+    faster: on a 16-core H100 host the Python wrapper managed 6,200 passages/s, the backend 27,000/s,
+    while MiniLM's forward pass ran at 96,000/s (benchmarks/RESULTS.md). A private copy keeps the
+    truncation and padding settings away from the shared tokenizer.
+    """
+
+    def __init__(self, tokenizer, max_length: int | None):
+        from tokenizers import Tokenizer
+
+        self.backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        self.backend.no_truncation()
+        if max_length:
+            self.backend.enable_truncation(max_length)
+        self.backend.enable_padding(pad_id=tokenizer.pad_token_id, pad_token=tokenizer.pad_token,
+                                    direction=tokenizer.padding_side)
+        self.names = [n for n in tokenizer.model_input_names if n in ("input_ids", "token_type_ids", "attention_mask")]
+
+    def __call__(self, texts: list[str]) -> dict:
+        import torch
+
+        encodings = self.backend.encode_batch(texts)
+        input_ids = torch.from_numpy(np.array([e.ids for e in encodings], dtype=np.int64))
+        columns = {
+            "input_ids": input_ids,
+            "attention_mask": torch.from_numpy(np.array([e.attention_mask for e in encodings], dtype=np.int64)),
+            # One text per row: every token is in segment 0 (saves a third of the list conversion).
+            "token_type_ids": torch.zeros_like(input_ids),
+        }
+        return {name: columns[name] for name in self.names}

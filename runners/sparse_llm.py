@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from scipy import sparse
 
-from runners.encoding import encode_sorted, original_order
+from runners.encoding import BatchTokenizer, encode_sorted, original_order
 from runners.loading import load_model, load_tokenizer, torch_device
 from runners.model_dir import ModelDir
 from runners.sparse.retriever import SparseRetriever
@@ -43,6 +43,8 @@ class CausalLMSparseEncoder:
         self.tokenizer.padding_side = "right"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        # Prompts are already cut to fit (see prompts()): no truncation at tokenization.
+        self.batch_tokenizer = BatchTokenizer(self.tokenizer, None)
         self.model = load_model(model_dir, AutoModelForCausalLM, device)
         self.vocabulary_size = int(self.model.config.vocab_size)
 
@@ -65,9 +67,6 @@ class CausalLMSparseEncoder:
             for text, ids in zip(texts, token_ids)
         ]
 
-    def _tokenize(self, prompts: list[str]):
-        return self.tokenizer(prompts, padding=True, return_tensors="pt")
-
     def encode(self, prompts: Sequence[str], top_k: int) -> sparse.csr_matrix:
         import torch
 
@@ -83,7 +82,7 @@ class CausalLMSparseEncoder:
 
         if not prompts:
             return sparse.csr_matrix((0, self.vocabulary_size), dtype="float32")
-        processed, outputs = encode_sorted(prompts, self.batch_size, self._tokenize, forward)
+        processed, outputs = encode_sorted(prompts, self.batch_size, self.batch_tokenizer, forward)
         return sparse.vstack(outputs, format="csr")[original_order(processed)]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from runners.encoding import encode_sorted, original_order
+from runners.encoding import BatchTokenizer, encode_sorted, original_order
 from runners.errors import UserInputError
 from runners.loading import load_model, load_tokenizer, torch_device
 from runners.model_dir import ModelDir
@@ -50,6 +50,7 @@ class DenseEncoder:
         self.passage_prefix = params.get("passage_prefix", "")
         self.batch_size = int(params.get("batch_size") or DEFAULT_BATCH[self.device.type])
         self.tokenizer = load_tokenizer(model_dir)
+        self.batch_tokenizer = BatchTokenizer(self.tokenizer, self.max_length)
         self.model = load_model(model_dir, AutoModel, device)
         self.dim = int(self.model.config.hidden_size)
 
@@ -72,8 +73,7 @@ class DenseEncoder:
         on_gpu = self.device.type == "cuda"
 
         def tokenize(batch: list[str]):
-            encoded = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                     return_tensors="pt")
+            encoded = self.batch_tokenizer(batch)
             # Pinned host memory lets the copy to the GPU overlap with compute.
             return {k: v.pin_memory() for k, v in encoded.items()} if on_gpu else encoded
 
@@ -83,7 +83,7 @@ class DenseEncoder:
             hidden = self.model(**encoded).last_hidden_state
             return self._pool(hidden, encoded["attention_mask"])
 
-        processed, outputs = encode_sorted(texts, self.batch_size, tokenize, forward)
+        processed, outputs = encode_sorted(texts, self.batch_size, tokenize, forward, prefetch=4 if on_gpu else 1)
         # One device-to-host copy at the end: no synchronisation between batches.
         vectors = torch.cat(outputs).cpu().numpy()
         return vectors[original_order(processed)]

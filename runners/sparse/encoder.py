@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from scipy import sparse
 
-from runners.encoding import encode_sorted, original_order
+from runners.encoding import BatchTokenizer, encode_sorted, original_order
 from runners.loading import load_model, load_tokenizer, torch_device
 from runners.model_dir import ModelDir
 from runners.sparse.weights import saturate, to_csr
@@ -27,6 +27,7 @@ class SpladeEncoder:
         self.query_top_k = params.get("query_top_k")
         self.batch_size = int(params.get("batch_size") or DEFAULT_BATCH[self.device.type])
         self.tokenizer = load_tokenizer(model_dir)
+        self.batch_tokenizer = BatchTokenizer(self.tokenizer, self.max_length)
         self.model = load_model(model_dir, AutoModelForMaskedLM, device)
         self.vocabulary_size = int(self.model.config.vocab_size)
 
@@ -42,10 +43,6 @@ class SpladeEncoder:
     def encode(self, texts: Sequence[str], top_k: int | None) -> sparse.csr_matrix:
         import torch
 
-        def tokenize(batch: list[str]):
-            return self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                  return_tensors="pt")
-
         @torch.inference_mode()
         def forward(encoded) -> sparse.csr_matrix:
             encoded = {k: v.to(self.device) for k, v in encoded.items()}
@@ -56,5 +53,5 @@ class SpladeEncoder:
 
         if not texts:
             return sparse.csr_matrix((0, self.vocabulary_size), dtype="float32")
-        processed, outputs = encode_sorted(texts, self.batch_size, tokenize, forward)
+        processed, outputs = encode_sorted(texts, self.batch_size, self.batch_tokenizer, forward)
         return sparse.vstack(outputs, format="csr")[original_order(processed)]
