@@ -12,9 +12,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-def web() -> bool:
+def web(url: str = "http://127.0.0.1:8000/") -> bool:
     """The site answers its home page (as if through the TLS proxy, so no HTTPS redirect)."""
-    request = urllib.request.Request("http://127.0.0.1:8000/",
+    request = urllib.request.Request(url,
                                      headers={"Host": "localhost", "X-Forwarded-Proto": "https"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status == 200
