@@ -1,8 +1,11 @@
 """Home, leaderboard, model, comparison and efficiency pages; selectors do the reading."""
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -17,6 +20,17 @@ def home(request):
     return render(request, "leaderboard/home.html", {"benchmarks": Benchmark.objects.all()})
 
 
+def same_for_every_visitor(view):
+    """Anonymous visitors with no pending messages all get the same HTML: cache it under the data version."""
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if request.user.is_authenticated or kwargs.get("fmt") or len(messages.get_messages(request)):
+            return view(request, *args, **kwargs)
+        return HttpResponse(selectors.cached(("page", request.get_full_path()),
+                                             lambda: view(request, *args, **kwargs).content))
+    return cached_view
+
+
 def _table(request, benchmark: str | None) -> selectors.Table:
     try:
         return selectors.leaderboard(
@@ -28,13 +42,14 @@ def _table(request, benchmark: str | None) -> selectors.Table:
         raise Http404(f"no benchmark {benchmark!r}") from None
 
 
+@same_for_every_visitor
 def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = None):
     table = _table(request, benchmark)
     sort = request.GET.get("sort", "mean")
     direction = request.GET.get("dir")
     descending = table.descending_by_default(sort) if direction not in ("asc", "desc") else direction == "desc"
-    rows = table.sorted_rows(sort, descending)
     if fmt:
+        rows = table.sorted_rows(sort, descending)
         name = f"leaderboard-{benchmark or 'all'}-{table.metric.name}"
         return exports.download(fmt, name, exports.leaderboard_data(table, rows), exports.leaderboard_csv(table, rows))
     # The table's HTML depends only on the data, the viewer's scope and the URL: cached like the table.
@@ -42,7 +57,7 @@ def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = No
         ("html", selectors.scope(request.user), request.get_full_path()),
         lambda: render_to_string("leaderboard/_table.html", {
             "table": table, "sort": sort, "descending": descending,
-            "page": Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page")),
+            "page": Paginator(table.sorted_rows(sort, descending), ROWS_PER_PAGE).get_page(request.GET.get("page")),
         }, request),
     )
     return render(request, "leaderboard/leaderboard.html", {
@@ -53,6 +68,7 @@ def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = No
     })
 
 
+@same_for_every_visitor
 def efficiency_page(request, benchmark: str | None = None):
     table = _table(request, benchmark)
     points = selectors.efficiency_points(table)
@@ -65,6 +81,7 @@ def efficiency_page(request, benchmark: str | None = None):
     })
 
 
+@same_for_every_visitor
 def model_page(request, slug: str, fmt: str | None = None):
     try:
         detail = selectors.model_detail(request.user, slug)

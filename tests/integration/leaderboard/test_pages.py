@@ -136,3 +136,13 @@ def test_cached_pages_change_when_a_result_lands(client, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         f.result(f.submission("Newcomer"), f.dataset("bench/d0"), [0.9] * QUERIES)
     assert "Newcomer" in client.get("/leaderboards/").content.decode()
+
+
+def test_the_anonymous_page_cache_never_serves_a_logged_in_viewer(client, django_user_model):
+    owner = django_user_model.objects.create_user("owner")
+    f.result(f.submission("Secret", owner=owner, is_public=False), f.dataset("bench/d0"), [0.5] * QUERIES)
+    build(1)
+    assert "Secret" not in client.get("/leaderboards/").content.decode()
+    client.force_login(owner)
+    page = client.get("/leaderboards/").content.decode()
+    assert "Secret" in page and "owner" in page and "Model 0" in page
