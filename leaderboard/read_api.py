@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,6 +20,7 @@ OVERVIEW = "all"
 class LeaderboardList(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         slugs = [OVERVIEW, *Benchmark.objects.values_list("slug", flat=True)]
         return Response([{"benchmark": slug, "url": request.build_absolute_uri(
@@ -29,6 +32,7 @@ class LeaderboardDetail(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, benchmark: str):
         try:
             table = selectors.leaderboard(
@@ -43,7 +47,7 @@ class LeaderboardDetail(APIView):
         return Response(exports.leaderboard_data(table, rows))
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class ResultRowSerializer(serializers.ModelSerializer):
     submission = serializers.CharField(source="evaluation.submission.slug")
     dataset = serializers.CharField(source="evaluation.dataset.key")
     run_url = serializers.SerializerMethodField()
@@ -59,11 +63,11 @@ class ResultSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("run-download", args=[result.pk]))
 
 
-class ResultDetailSerializer(ResultSerializer):
+class ResultDetailSerializer(ResultRowSerializer):
     query_scores = serializers.SerializerMethodField()
 
-    class Meta(ResultSerializer.Meta):
-        fields = [*ResultSerializer.Meta.fields, "query_scores"]
+    class Meta(ResultRowSerializer.Meta):
+        fields = [*ResultRowSerializer.Meta.fields, "query_scores"]
 
     def get_query_scores(self, result: Result) -> list[dict]:
         return selectors.query_scores(result)
@@ -73,7 +77,7 @@ class ResultList(generics.ListAPIView):
     """Current results; ?submission=<slug>&dataset=<benchmark/dataset>&benchmark=<slug>&history=1."""
 
     permission_classes = [AllowAny]
-    serializer_class = ResultSerializer
+    serializer_class = ResultRowSerializer
 
     def get_queryset(self):
         params = self.request.GET
