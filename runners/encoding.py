@@ -35,6 +35,9 @@ def encode_sorted(
     turns row-stacked outputs back into the input order.
     """
     batches = length_sorted_batches(texts, batch_size)
+    processed = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
+    if prefetch == 0:  # CPU: a tokenizing thread would only compete with the model's threads for cores
+        return processed, [forward(tokenize([texts[i] for i in batch])) for batch in batches]
     outputs: list[Output] = []
     with ThreadPoolExecutor(max_workers=prefetch) as pool:
         upcoming = iter(batches)
@@ -51,7 +54,6 @@ def encode_sorted(
             encoded = pending.popleft().result()
             submit_next()
             outputs.append(forward(encoded))
-    processed = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
     return processed, outputs
 
 

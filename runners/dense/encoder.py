@@ -83,7 +83,7 @@ class DenseEncoder:
             hidden = self.model(**encoded).last_hidden_state
             return self._pool(hidden, encoded["attention_mask"])
 
-        processed, outputs = encode_sorted(texts, self.batch_size, tokenize, forward, prefetch=4 if on_gpu else 1)
+        processed, outputs = encode_sorted(texts, self.batch_size, tokenize, forward, prefetch=4 if on_gpu else 0)
         # One device-to-host copy at the end: no synchronisation between batches.
         vectors = torch.cat(outputs).cpu().numpy()
         return vectors[original_order(processed)]
