@@ -181,9 +181,6 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RetrievalBoard API", "VERSION": "1.0.0",
-    # check --deploy is about deployment safety; the OpenAPI schema is checked on its own
-    # (python manage.py spectacular --validate --fail-on-warn), not on every production start.
-    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Submission limits.

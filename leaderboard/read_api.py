@@ -20,7 +20,7 @@ OVERVIEW = "all"
 class LeaderboardList(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="leaderboards_list", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         slugs = [OVERVIEW, *Benchmark.objects.values_list("slug", flat=True)]
         return Response([{"benchmark": slug, "url": request.build_absolute_uri(
