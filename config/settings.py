@@ -137,12 +137,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        "BACKEND": "config.redis_cache.PooledRedisCache"
         if os.environ.get("CACHE_URL", "").startswith("redis")
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": os.environ.get("CACHE_URL", "retrievalboard"),
     }
 }
+# Sessions are read through the cache (a signed-in page view costs no session query) and written to the DB too.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Celery: the DB is the source of truth; the broker only carries evaluation ids.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

@@ -85,12 +85,14 @@ def visible_submissions(user) -> QuerySet[Submission]:
 
 def scope(user) -> str:
     """Which cached tables a viewer may share: everyone without private submissions sees the public ones.
-    Remembered on the user object, so a request asks the database once."""
+    Remembered on the user object and, per data version, in the cache: a submission changing starts a new
+    version, so a viewer who makes a private one is never served the public scope."""
     if not hasattr(user, "_leaderboard_scope"):
         if user.is_staff:
             user._leaderboard_scope = "staff"
-        elif user.is_authenticated and Submission.objects.filter(owner=user, is_public=False).exists():
-            user._leaderboard_scope = f"user{user.pk}"
+        elif user.is_authenticated:
+            user._leaderboard_scope = cached(("scope", user.pk), lambda: f"user{user.pk}" if Submission.objects.filter(
+                owner=user, is_public=False).exists() else "public")
         else:
             user._leaderboard_scope = "public"
     return user._leaderboard_scope

@@ -52,20 +52,19 @@ def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = No
         rows = table.sorted_rows(sort, descending)
         name = f"leaderboard-{benchmark or 'all'}-{table.metric.name}"
         return exports.download(fmt, name, exports.leaderboard_data(table, rows), exports.leaderboard_csv(table, rows))
-    # The table's HTML depends only on the data, the viewer's scope and the URL: cached like the table.
-    table_html = selectors.cached(
-        ("html", selectors.scope(request.user), request.get_full_path()),
-        lambda: render_to_string("leaderboard/_table.html", {
+    # Everything below the site's navigation depends only on the data, the viewer's scope and the URL, so it
+    # is cached like the table; a signed-in viewer's request only renders the frame (user name, CSRF token).
+    body = selectors.cached(
+        ("body", selectors.scope(request.user), request.get_full_path()),
+        lambda: render_to_string("leaderboard/_leaderboard_body.html", {
             "table": table, "sort": sort, "descending": descending,
             "page": Paginator(table.sorted_rows(sort, descending), ROWS_PER_PAGE).get_page(request.GET.get("page")),
+            "metrics": selectors.BOARD_METRICS.values(), "tests": stats.TESTS, "corrections": stats.CORRECTIONS,
+            "families": Family.choices, "sizes": selectors.SIZES, "kinds": selectors.KINDS,
+            "filters": selectors.Filters.from_params(request.GET), "benchmarks": Benchmark.objects.all(),
         }, request),
     )
-    return render(request, "leaderboard/leaderboard.html", {
-        "table": table, "table_html": table_html, "sort": sort,
-        "metrics": selectors.BOARD_METRICS.values(), "tests": stats.TESTS, "corrections": stats.CORRECTIONS,
-        "families": Family.choices, "sizes": selectors.SIZES, "kinds": selectors.KINDS,
-        "filters": selectors.Filters.from_params(request.GET), "benchmarks": Benchmark.objects.all(),
-    })
+    return render(request, "leaderboard/leaderboard.html", {"table": table, "body": body})
 
 
 @same_for_every_visitor
