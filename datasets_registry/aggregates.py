@@ -4,6 +4,7 @@ Records name their aggregate in options.aggregate; an aggregate score exists onl
 """
 from __future__ import annotations
 
+import os
 from statistics import fmean
 
 from datasets_registry.catalog import Catalog, load_catalog
@@ -24,3 +25,10 @@ def aggregate_scores(scores: dict[str, float], catalog: Catalog | None = None) -
     """{dataset key: score} -> {aggregate key: mean over its members}, for complete aggregates only."""
     return {name: fmean(scores[key] for key in members)
             for name, members in aggregates(catalog).items() if all(key in scores for key in members)}
+
+
+def aggregate_label(name: str, catalog: Catalog | None = None) -> str:
+    """What the members' names share: "CQADupStack" for beir/cqadupstack."""
+    catalog = catalog or load_catalog()
+    names = [catalog.datasets[key].name for key in aggregates(catalog)[name]]
+    return os.path.commonprefix(names).strip() or name

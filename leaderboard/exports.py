@@ -23,7 +23,8 @@ def leaderboard_data(table: Table, rows: list[Row]) -> dict:
                 "datasets_total": len(table.columns), "latency_p50_ms": row.latency,
                 "scores": {
                     column.key: {
-                        "value": cell.value, "result": cell.result_id,
+                        "value": cell.value, "result": None if cell.members else cell.result_id,
+                        **({"member_results": list(cell.members)} if cell.members else {}),
                         "ci95": list(cell.ci) if cell.ci else None,
                         "tied_for_first": cell.verdict.tied if cell.verdict else None,
                         "p_adjusted": cell.verdict.p_adjusted if cell.verdict else None,

@@ -22,6 +22,7 @@ from django.db.models import F, FloatField, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from datasets_registry.aggregates import aggregate_label, aggregates
 from datasets_registry.models import Benchmark
 from leaderboard import stats
 from leaderboard.baselines import Baseline, baseline_for
@@ -190,6 +191,7 @@ class Cell:
     value: float
     ci: tuple[float, float] | None = None
     verdict: stats.Verdict | None = None  # None: not tested against the best
+    members: tuple[int, ...] = ()  # an aggregate's cell (CQADupStack): its members' result ids
 
 
 @dataclass
@@ -286,12 +288,15 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
         cells[submission_id][dataset_id] = Cell(result_id, value)
         if latency:
             latencies[submission_id].append(latency)
+    _collapse_aggregates(columns, cells)
     ranked = []
     for row in submissions.filter(pk__in=list(cells)).values(
         "id", "slug", "name", "family", "n_parameters", "licence", "open_weights", "is_reference", "is_public"
     ):
         submission_id = row.pop("id")
         found = cells[submission_id]
+        if not found:  # only some of an aggregate's members: nothing to report on this board yet
+            continue
         ranked.append(Row(
             submission_id=submission_id, **row, cells=found,
             mean=float(np.mean([c.value for c in found.values()])),
@@ -309,6 +314,26 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
     )
 
 
+def _collapse_aggregates(columns: dict[int, Column], cells: dict[int, dict[int, Cell]]) -> None:
+    """Datasets reported as one figure (CQADupStack's 12 forums) become one column, as in BEIR's tables: a
+    row's value is the mean over the members, shown only when the row has every member, so that the forums
+    count once in the row's mean. The column takes the first member's id (its members' columns go away)."""
+    by_key = {column.key: column for column in columns.values()}
+    for name, members in aggregates().items():
+        present = [by_key[key] for key in members if key in by_key]
+        if not present:
+            continue
+        column = Column(present[0].dataset_id, name, f"{aggregate_label(name)} (mean of {len(members)})")
+        for found in cells.values():
+            parts = [found.pop(member.dataset_id) for member in present if member.dataset_id in found]
+            if len(parts) == len(members):
+                found[column.dataset_id] = Cell(parts[0].result_id, float(np.mean([p.value for p in parts])),
+                                                members=tuple(p.result_id for p in parts))
+        for member in present:
+            del columns[member.dataset_id]
+        columns[column.dataset_id] = column
+
+
 def _per_query(result_ids, metric_name: str) -> dict[int, dict[str, float]]:
     """result id -> {query id: score} in one query."""
     scores: dict[int, dict[str, float]] = defaultdict(dict)
@@ -324,7 +349,8 @@ def _mark_significance(rows: list[Row], metric: BoardMetric, test: str, correcti
     by_dataset: dict[int, list[Cell]] = defaultdict(list)
     for row in rows:
         for dataset_id, cell in row.cells.items():
-            by_dataset[dataset_id].append(cell)
+            if not cell.members:  # an aggregate is a mean of means: no per-query test or interval
+                by_dataset[dataset_id].append(cell)
     tested = {
         dataset_id: sorted(cells, key=lambda c: c.value, reverse=True)[:SIGNIFICANCE_DEPTH + 1]
         for dataset_id, cells in by_dataset.items()

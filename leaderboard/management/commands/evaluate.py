@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from datasets_registry.aggregates import aggregate_scores, aggregates
 from datasets_registry.catalog import CatalogError, load_catalog
 from datasets_registry.loaders.textfiles import DatasetFileError
 from datasets_registry.services import load, sync_catalog
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                 rows = self._evaluate(opts, records)
         except (CatalogError, FetchError, DatasetFileError, RunnerError) as exc:
             raise CommandError(str(exc)) from None
+        rows += aggregate_rows(rows)
         if opts["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
         else:
@@ -111,7 +113,7 @@ class Command(BaseCommand):
         header = ["retriever", "dataset", *[m.label for m in METRICS], *[t[1] for t in TABLE_TIMINGS]]
         lines = []
         for row in rows:
-            timings = row["timings"]
+            timings = row.get("timings", {})
             cells = [row["retriever"], row["dataset"], *[f"{row['metrics'][m.name]:.4f}" for m in METRICS]]
             for key, _, fmt in TABLE_TIMINGS:
                 value = timings.get(key)
@@ -122,3 +124,16 @@ class Command(BaseCommand):
         widths = [max(len(str(c)) for c in column) for column in zip(header, *lines)]
         for cells in [header, *lines]:
             self.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(cells, widths)))
+
+
+def aggregate_rows(rows: list[dict]) -> list[dict]:
+    """One more row per retriever and complete aggregate (CQADupStack's 12 forums): each metric's mean."""
+    extra = []
+    for retriever in dict.fromkeys(row["retriever"] for row in rows):
+        mine = {row["dataset"]: row["metrics"] for row in rows if row["retriever"] == retriever}
+        by_metric = {m.name: aggregate_scores({key: metrics[m.name] for key, metrics in mine.items()})
+                     for m in METRICS}
+        for name in by_metric[METRICS[0].name]:
+            extra.append({"retriever": retriever, "dataset": name, "aggregate_of": aggregates()[name],
+                          "metrics": {metric: scores[name] for metric, scores in by_metric.items()}})
+    return extra

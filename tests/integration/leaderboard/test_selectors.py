@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 
-from leaderboard import selectors
+from datasets_registry.aggregates import aggregates
+from leaderboard import exports, selectors
 from tests.integration.leaderboard import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,30 @@ def test_published_baseline_beside_the_reproduction(settings, tmp_path):
     assert scifact["ndcg@10"][0] == pytest.approx(0.0002) and scifact["ndcg@10"][1] is True
     assert scifact["recall@100"][0] == pytest.approx(-0.0253) and scifact["recall@100"][1] is False
     assert published["bright/earth-science"][0][4] is True
+
+
+def test_cqadupstack_forums_count_as_one_dataset_reported_as_their_mean():
+    forums = [key for key in aggregates()["beir/cqadupstack"]]
+    assert len(forums) == 12
+    scifact = f.dataset("beir/scifact")
+    complete, partial = f.submission("Complete"), f.submission("Partial")
+    for i, key in enumerate(forums):
+        f.result(complete, f.dataset(key), [0.1 + 0.05 * i] * QUERIES)  # forum means 0.10 ... 0.65
+    for key in forums[:3]:
+        f.result(partial, f.dataset(key), [0.9] * QUERIES)
+    f.result(complete, scifact, [0.7] * QUERIES)
+    f.result(partial, scifact, [0.5] * QUERIES)
+    table = selectors.leaderboard(ANONYMOUS, "beir")
+    assert [(c.key, c.name) for c in table.columns] == [
+        ("beir/cqadupstack", "CQADupStack (mean of 12)"), ("beir/scifact", "Scifact")]
+    rows = by_slug(table)
+    forum_mean = sum(0.1 + 0.05 * i for i in range(12)) / 12  # 0.375
+    aggregate = rows["complete"].cells[table.columns[0].dataset_id]
+    assert aggregate.value == pytest.approx(forum_mean) and len(aggregate.members) == 12
+    assert aggregate.verdict is None and aggregate.ci is None  # a mean of means is not tested per query
+    assert rows["complete"].count == 2 and rows["complete"].mean == pytest.approx((forum_mean + 0.7) / 2)
+    # Three forums of twelve are no CQADupStack figure: the row counts only SciFact.
+    assert rows["partial"].count == 1 and rows["partial"].mean == pytest.approx(0.5)
+    exported = exports.leaderboard_data(table, table.rows)
+    cell = next(r for r in exported["rows"] if r["submission"] == "complete")["scores"]["beir/cqadupstack"]
+    assert cell["value"] == pytest.approx(forum_mean) and len(cell["member_results"]) == 12
