@@ -192,12 +192,20 @@ def fetch(record: DatasetRecord, force: bool = False) -> Path:
     target = cache_dir(record)
     if (target / MARKER).exists() and not force:
         return target
+    return _install(record, lambda staging: _assemble(record, staging))
+
+
+def _install(record: DatasetRecord, fill, **marker) -> Path:
+    """fill(staging) builds the dataset in a staging folder beside its place; once every checksum holds it
+    is renamed into place, so a failure at any step leaves nothing half written."""
+    target = cache_dir(record)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{record.slug}-", dir=target.parent))
     try:
-        _assemble(record, staging)
+        fill(staging)
         files = verify_files(record, staging)
-        (staging / MARKER).write_text(json.dumps({"files": files, "checksum": dataset_checksum(files)}, indent=1))
+        (staging / MARKER).write_text(json.dumps({"files": files, "checksum": dataset_checksum(files), **marker},
+                                                 indent=1))
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -228,25 +236,16 @@ def import_folder(record: DatasetRecord, source: Path, validate=None) -> Path:
     source = Path(source)
     if not source.is_dir():
         raise FetchError(f"{source}: no such folder")
-    target = cache_dir(record)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{record.slug}-", dir=target.parent))
-    try:
+
+    def copy(staging: Path) -> None:
         for path in sorted(source.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 (staging / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, staging / path.relative_to(source))
         if validate is not None:
             validate(staging)
-        files = verify_files(record, staging)
-        (staging / MARKER).write_text(json.dumps({"files": files, "checksum": dataset_checksum(files),
-                                                  "imported_from": str(source)}, indent=1))
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+
+    return _install(record, copy, imported_from=str(source))
 
 
 def local_checksum(record: DatasetRecord) -> str:
