@@ -187,6 +187,9 @@ SPECTACULAR_SETTINGS = {
 
 # Submission limits.
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024**3)))
+# Run files for datasets with more documents than this (or not on the web host) get their ids checked by the
+# worker before scoring instead of in the upload request.
+RUN_FILE_CHECK_MAX_DOCS = int(os.environ.get("RUN_FILE_CHECK_MAX_DOCS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MODEL_MAX_PARAMETERS = int(os.environ.get("MODEL_MAX_PARAMETERS", str(8 * 10**9)))

@@ -202,20 +202,14 @@ def run_file_dataset_key(filename: str, records_by_key: dict) -> str:
                                "<benchmark>__<dataset>.trec, e.g. classic-ir__adi.trec")
 
 
-def check_run_ids(run, dataset, filename: str) -> None:
-    """Every query id and doc id of the run must exist in the dataset."""
-    from runners.errors import UserInputError
+def ids_checked_at_upload(record) -> bool:
+    """Run ids are checked in the web request only against a dataset already on this host with a corpus
+    small enough to scan in a request; otherwise the worker checks them before scoring (same message)."""
+    from datasets_registry.storage import availability
 
-    unknown = sorted(set(run) - set(dataset.queries))
-    if unknown:
-        raise UserInputError(f"{filename}: {len(unknown)} query id(s) not in {dataset.name}, "
-                             f"e.g. {', '.join(unknown[:5])}")
-    doc_ids = {doc.doc_id for doc in dataset.corpus}
-    for qid in sorted(run):
-        missing = [d for d in run[qid] if d not in doc_ids]
-        if missing:
-            raise UserInputError(f"{filename}: document id(s) not in {dataset.name} for query {qid}, "
-                                 f"e.g. {', '.join(missing[:5])}")
+    docs = record.counts.get("docs")
+    return availability(record).status == "available" and docs is not None and \
+        docs <= settings.RUN_FILE_CHECK_MAX_DOCS
 
 
 def _validate_run_files(run_files, requested) -> dict:
@@ -223,6 +217,7 @@ def _validate_run_files(run_files, requested) -> dict:
     from datasets_registry.catalog import load_catalog
     from datasets_registry.services import load
     from runners.errors import UserInputError
+    from runners.evaluate import check_run_ids
     from runners.trec_run import read_run
 
     if not run_files:
@@ -244,9 +239,12 @@ def _validate_run_files(run_files, requested) -> dict:
         path = _to_temp_file(upload)
         try:
             run = read_run(path)
-            check_run_ids(run, load(catalog.get(key)), upload.name)
+            if ids_checked_at_upload(catalog.get(key)):
+                check_run_ids(run, load(catalog.get(key), fetch=False))
         except UserInputError as exc:
-            raise _errors("run_files", str(exc).replace(path.name, upload.name)) from None
+            message = str(exc).replace(path.name, upload.name)
+            raise _errors("run_files", message if message.startswith(upload.name) else f"{upload.name}: {message}") \
+                from None
         finally:
             path.unlink(missing_ok=True)
     return by_key

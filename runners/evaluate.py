@@ -57,20 +57,25 @@ def score_outcome(run: Run, dataset: Dataset, timings: dict, provenance: dict) -
     return Outcome(metrics=scores.mean, per_query=scores.per_query, run=run, timings=timings, provenance=provenance)
 
 
-def evaluate_run(run: Run, dataset: Dataset) -> Outcome:
-    """Score an existing run (a researcher's TREC file) without any model."""
+def check_run_ids(run: Run, dataset: Dataset) -> None:
+    """Every query id and document id of the run must exist in the dataset (UserInputError naming some)."""
     unknown = sorted(set(run) - set(dataset.queries))
     if unknown:
         raise UserInputError(
             f"run names {len(unknown)} query id(s) not in {dataset.name}, e.g. {', '.join(unknown[:5])}"
         )
     doc_ids = {doc.doc_id for doc in dataset.corpus}
-    for qid, hits in run.items():
-        missing = [d for d in hits if d not in doc_ids]
+    for qid in sorted(run):
+        missing = [d for d in run[qid] if d not in doc_ids]
         if missing:
             raise UserInputError(
                 f"run names document id(s) not in {dataset.name} for query {qid}, e.g. {', '.join(missing[:5])}"
             )
+
+
+def evaluate_run(run: Run, dataset: Dataset) -> Outcome:
+    """Score an existing run (a researcher's TREC file) without any model."""
+    check_run_ids(run, dataset)
     provenance = {"retriever": "run-file", "code_commit": code_commit(), "libraries": library_versions()}
     return score_outcome(run, dataset, timings={}, provenance=provenance)
 

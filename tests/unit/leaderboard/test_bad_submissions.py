@@ -199,3 +199,22 @@ def test_rate_limit_and_active_cap(api, user, settings):
     response = api.post("/api/submissions/", BASE, format="json")
     assert response.status_code == 400 and "queued or running" in str(response.json())
     assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_ids_of_a_large_dataset_are_checked_by_the_worker(api, settings):
+    """Above RUN_FILE_CHECK_MAX_DOCS the upload request only parses the run (no corpus scan in a web
+    request); the evaluation then fails with the same message and stores nothing."""
+    from leaderboard.models import Result
+    from leaderboard.pipeline import run_evaluation
+
+    settings.RUN_FILE_CHECK_MAX_DOCS = 10  # ADI's 82 documents count as large
+    response = api.post("/api/submissions/", _multipart({**RUNS, "run_files": [_run("1 Q0 no-such-doc 1 3.0 t\n")]}),
+                        format="multipart")
+    assert response.status_code == 201, response.content
+    evaluation = Evaluation.objects.get()
+    assert run_evaluation(evaluation.pk, evaluation.attempts) == "failed"
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.FAILED
+    assert "document id(s) not in classic-ir/adi for query 1, e.g. no-such-doc" in evaluation.error
+    assert not Result.objects.exists()
