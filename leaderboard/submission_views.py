@@ -57,6 +57,7 @@ def detail(request, pk):
     can_cancel = request.user.is_authenticated and (submission.owner_id == request.user.pk or request.user.is_staff)
     return render(request, "leaderboard/submissions/detail.html", {
         "submission": submission, "evaluations": evaluations, "metrics": METRICS, "can_cancel": can_cancel,
+        "finished": [e for e in evaluations if e.current_result],
         "active": any(e.is_active for e in evaluations),
     })
 

@@ -77,6 +77,7 @@ def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, scree
     assert row.find_element(By.CSS_SELECTOR, "td").text == ADI
     assert row.find_element(By.CSS_SELECTOR, "td.status").text in ("queued", "running")
     assert row.find_element(By.CSS_SELECTOR, "td.score").text == ""
+    assert browser.find_element(By.CSS_SELECTOR, "#results tbody").text == "No results yet."
     browser.execute_script(REMEMBER_ROW_ON_UNLOAD)
     screenshot("queued")
 
@@ -101,6 +102,11 @@ def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, scree
     cells = [td.text for td in results_row.find_elements(By.TAG_NAME, "td")]
     assert cells[0] == ADI
     assert cells[headers.index("nDCG@10")] == floatformat(result.metrics["ndcg@10"], 4)
+
+    browser.find_element(By.LINK_TEXT, "My submissions").click()  # the site's navigation leads back to it
+    wait(browser, EC.url_matches(r"/submissions/$"), "the list of my submissions")
+    browser.find_element(By.LINK_TEXT, "Overlap run").click()
+    wait(browser, EC.url_to_be(f"{live_server.url}/submissions/{submission.pk}/"), "the submission page again")
 
 
 def test_run_file_with_unknown_query_is_refused_on_the_form(live_server, browser, screenshot, tmp_path):
