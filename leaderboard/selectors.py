@@ -93,7 +93,7 @@ def scope(user) -> str:
             user._leaderboard_scope = "staff"
         elif user.is_authenticated:
             user._leaderboard_scope = cached(("scope", user.pk), lambda: f"user{user.pk}" if Submission.objects.filter(
-                owner=user, is_public=False).exists() else "public")
+                owner=user, is_public=False).exists() else "public", local=False)
         else:
             user._leaderboard_scope = "public"
     return user._leaderboard_scope
@@ -111,8 +111,9 @@ _local_lock = threading.Lock()
 LOCAL_ENTRIES = 64
 
 
-def cached(parts: tuple, build):
-    """build() once per data version and key parts; stale as soon as invalidate_leaderboards() runs."""
+def cached(parts: tuple, build, local: bool = True):
+    """build() once per data version and key parts; stale as soon as invalidate_leaderboards() runs.
+    local=False keeps small per-viewer values out of the per-process LRU, which holds the big tables."""
     version = cache.get_or_set(CACHE_VERSION_KEY, lambda: uuid.uuid4().hex, None)
     key = "leaderboard:" + hashlib.sha1(repr((version, *parts)).encode()).hexdigest()
     with _local_lock:
@@ -123,6 +124,8 @@ def cached(parts: tuple, build):
     if value is None:
         value = build()
         cache.set(key, value, CACHE_SECONDS)
+    if not local:
+        return value
     with _local_lock:
         _local[key] = value
         while len(_local) > LOCAL_ENTRIES:

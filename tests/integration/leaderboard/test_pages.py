@@ -146,3 +146,16 @@ def test_the_anonymous_page_cache_never_serves_a_logged_in_viewer(client, django
     client.force_login(owner)
     page = client.get("/leaderboards/").content.decode()
     assert "Secret" in page and "owner" in page and "Model 0" in page
+
+
+def test_a_viewer_who_adds_a_private_row_leaves_the_shared_public_scope(client, django_user_model,
+                                                                        django_capture_on_commit_callbacks):
+    owner = django_user_model.objects.create_user("owner")
+    build(1)
+    client.force_login(owner)
+    assert "Model 0" in client.get("/leaderboards/").content.decode()  # public scope, cached for this viewer
+    with django_capture_on_commit_callbacks(execute=True):
+        f.result(f.submission("Mine only", owner=owner, is_public=False), f.dataset("bench/d0"), [0.5] * QUERIES)
+    assert "Mine only" in client.get("/leaderboards/").content.decode()
+    client.logout()
+    assert "Mine only" not in client.get("/leaderboards/").content.decode()
