@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,19 +31,29 @@ def cache_key(**parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def cached_array(key: str, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
-    """The array stored under `key`, computing and storing it if absent; also whether it was a hit."""
+def cached_array(key: str, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool, float | None]:
+    """The array stored under `key`, computing and storing it if absent; whether it was a hit; and how many
+    seconds computing it took (recorded beside the array, so a hit still knows its cold cost)."""
     path = cache_dir() / "embeddings" / f"{key}.npy"
+    cost = path.with_suffix(".json")
     if path.is_file():
-        return np.load(path), True
+        seconds = json.loads(cost.read_text())["seconds"] if cost.is_file() else None
+        return np.load(path), True, seconds
+    start = time.perf_counter()
     array = compute()
+    seconds = time.perf_counter() - start
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(cost, lambda out: out.write(json.dumps({"seconds": seconds}).encode()))
+    _write_atomically(path, lambda out: np.save(out, array))  # the array last: a hit finds both
+    return array, False, seconds
+
+
+def _write_atomically(path: Path, write: Callable) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            np.save(out, array)
+            write(out)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return array, False

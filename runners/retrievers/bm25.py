@@ -100,6 +100,10 @@ class BM25Retriever:
             hits = {entry.getKey(): entry.getValue() for entry in batch.entrySet().toArray()}
         return {qid: {hit.docid: float(hit.score) for hit in found} for qid, found in hits.items()}
 
+    def build_seconds(self) -> float | None:
+        """The recorded Lucene build time when the index came from the artifact store (None: built now)."""
+        return self.artifact.info.get("seconds") if self.artifact and self.artifact.reused else None
+
     def provenance(self) -> dict:
         return {"bm25": {"k1": self.k1, "b": self.b, "collection": self.variant["collection"],
                          "fields": self.variant["fields"]},

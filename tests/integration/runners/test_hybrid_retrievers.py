@@ -33,3 +33,19 @@ def test_hybrid_search_is_the_fusion_of_its_components(adi, tmp_path):
         assert hits == {d: expected[qid][d] for d in hits}
         assert min(hits.values()) >= sorted(expected[qid].values())[-10]
     assert rrf([bm25, dense]) != expected
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_hybrid_index_cost_counts_its_cached_components(adi, tmp_path):
+    """The components' indexes come from caches the second time; the reported cost stays the cold one."""
+    first = build_retriever(runners.get_spec("hybrid-bm25-minilm-rrf"))
+    (tmp_path / "a").mkdir()
+    first.index(adi.corpus, tmp_path / "a")
+    second = build_retriever(runners.get_spec("hybrid-bm25-minilm-rrf"))
+    (tmp_path / "b").mkdir()
+    second.index(adi.corpus, tmp_path / "b")
+    bm25, dense = second.components
+    assert bm25.artifact.reused and dense.cache_hit
+    assert bm25.build_seconds() == bm25.artifact.info["seconds"] and dense.build_seconds() > 0
+    assert second.build_seconds() == pytest.approx(bm25.build_seconds() + dense.build_seconds())
+    assert second.build_seconds() > sum(second.component_seconds)  # more than loading the caches took
