@@ -103,6 +103,8 @@ def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, scree
     assert cells[0] == ADI
     assert cells[headers.index("nDCG@10")] == floatformat(result.metrics["ndcg@10"], 4)
 
+    assert browser.find_element(By.ID, "model-page").get_attribute("href") == f"{live_server.url}/models/{submission.slug}/"
+
     browser.find_element(By.LINK_TEXT, "My submissions").click()  # the site's navigation leads back to it
     wait(browser, EC.url_matches(r"/submissions/$"), "the list of my submissions")
     browser.find_element(By.LINK_TEXT, "Overlap run").click()
