@@ -239,8 +239,9 @@ def _validate_run_files(run_files, requested) -> dict:
         path = _to_temp_file(upload)
         try:
             run = read_run(path)
-            if ids_checked_at_upload(catalog.get(key)):
-                check_run_ids(run, load(catalog.get(key), fetch=False))
+            record = catalog.get(key)
+            if ids_checked_at_upload(record):
+                check_run_ids(run, load(record, fetch=False))
         except UserInputError as exc:
             message = str(exc).replace(path.name, upload.name)
             raise _errors("run_files", message if message.startswith(upload.name) else f"{upload.name}: {message}") \
