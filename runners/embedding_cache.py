@@ -31,14 +31,13 @@ def cache_key(**parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def cached_array(key: str, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool, float | None]:
+def cached_array(key: str, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool, float]:
     """The array stored under `key`, computing and storing it if absent; whether it was a hit; and how many
     seconds computing it took (recorded beside the array, so a hit still knows its cold cost)."""
     path = cache_dir() / "embeddings" / f"{key}.npy"
     cost = path.with_suffix(".json")
-    if path.is_file():
-        seconds = json.loads(cost.read_text())["seconds"] if cost.is_file() else None
-        return np.load(path), True, seconds
+    if path.is_file() and cost.is_file():  # an entry without its recorded cost is computed once more
+        return np.load(path), True, json.loads(cost.read_text())["seconds"]
     start = time.perf_counter()
     array = compute()
     seconds = time.perf_counter() - start

@@ -40,8 +40,7 @@ class DenseRetriever:
         )
         start = time.perf_counter()
         self.vectors.build(embeddings)
-        if self.cache_hit and encode_seconds is not None:
-            self.cold_seconds = encode_seconds + time.perf_counter() - start
+        self.cold_seconds = encode_seconds + time.perf_counter() - start if self.cache_hit else None
 
     def build_seconds(self) -> float | None:
         """Encoding + vector index cost when the embeddings came from the cache (None: this run paid it)."""
