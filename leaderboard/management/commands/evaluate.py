@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.utils import OperationalError, ProgrammingError
 from tqdm import tqdm
 
 from datasets_registry.aggregates import aggregate_scores, aggregates
@@ -84,7 +85,11 @@ class Command(BaseCommand):
         specs = [get_spec(name.strip()) for name in opts["retriever"].split(",") if name.strip()]
         store = not opts["no_store"]
         if store:
-            sync_catalog()
+            try:
+                sync_catalog()
+            except (OperationalError, ProgrammingError) as exc:
+                raise CommandError(f"cannot store results in the database ({str(exc).strip()}); run "
+                                   "`python manage.py migrate` first, or pass --no-store") from None
         pairs = [(spec, record) for spec in specs for record in records]
         if opts["skip_existing"]:
             pairs = [(spec, record) for spec, record in pairs if not has_reference_result(spec.name, record.key)]

@@ -1,8 +1,12 @@
 """The researcher's CLI: evaluate reference retrievers, store results, score run files."""
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from leaderboard.models import Evaluation, QueryScore, Result
@@ -73,3 +77,14 @@ def test_run_file_with_unknown_ids_is_refused(tmp_path):
     bad.write_text("1 Q0 5 1 3.0\n")
     with pytest.raises(CommandError, match="bad.trec:1: expected 6 columns"):
         run_cli("--run", str(bad), "--dataset", "classic-ir/adi")
+
+
+def test_an_unmigrated_database_is_a_clear_error(tmp_path):
+    """A fresh checkout that skipped `migrate`: one line saying what to do, not a traceback."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    done = subprocess.run([sys.executable, "manage.py", "evaluate", "--retriever", "bm25-flat",
+                           "--dataset", "classic-ir/adi"], cwd=settings.BASE_DIR, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 1
+    assert "run `python manage.py migrate` first, or pass --no-store" in done.stderr
+    assert "Traceback" not in done.stderr
