@@ -3,6 +3,7 @@ python manage.py datasets import <benchmark/slug> <folder>     (collections whos
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.utils import OperationalError, ProgrammingError
 
 from datasets_registry import storage
 from datasets_registry.catalog import CatalogError, load_catalog
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         except CatalogError as exc:
             raise CommandError(str(exc)) from None
         if action == "sync":
-            benchmarks, datasets = sync_catalog()
+            benchmarks, datasets = sync_catalog_or_explain()
             self.stdout.write(f"synced {benchmarks} benchmarks and {datasets} datasets")
         elif action == "list":
             width = max(len(r.key) for r in records)
@@ -97,3 +98,12 @@ class Command(BaseCommand):
         self.stdout.write(f"{record.key}: imported into {folder}")
         if not self._verify(record):
             raise CommandError(f"{record.key}: imported, but it does not match the official figures (see above)")
+
+
+def sync_catalog_or_explain(alternative: str = "") -> tuple[int, int]:
+    """sync_catalog(), or one line saying the database needs `migrate` (a fresh checkout that skipped it)."""
+    try:
+        return sync_catalog()
+    except (OperationalError, ProgrammingError) as exc:
+        raise CommandError(f"the database has no tables yet ({str(exc).strip()}); run `python manage.py migrate` "
+                           f"first{alternative}") from None

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.utils import OperationalError, ProgrammingError
 from tqdm import tqdm
 
 from datasets_registry.aggregates import aggregate_scores, aggregates
 from datasets_registry.catalog import CatalogError, load_catalog
 from datasets_registry.loaders.textfiles import DatasetFileError
-from datasets_registry.services import load, sync_catalog
+from datasets_registry.management.commands.datasets import sync_catalog_or_explain
+from datasets_registry.services import load
 from datasets_registry.storage import FetchError
 from leaderboard.selectors import has_reference_result
 from leaderboard.services import record_reference_result
@@ -85,11 +85,7 @@ class Command(BaseCommand):
         specs = [get_spec(name.strip()) for name in opts["retriever"].split(",") if name.strip()]
         store = not opts["no_store"]
         if store:
-            try:
-                sync_catalog()
-            except (OperationalError, ProgrammingError) as exc:
-                raise CommandError(f"cannot store results in the database ({str(exc).strip()}); run "
-                                   "`python manage.py migrate` first, or pass --no-store") from None
+            sync_catalog_or_explain(", or pass --no-store")
         pairs = [(spec, record) for spec in specs for record in records]
         if opts["skip_existing"]:
             pairs = [(spec, record) for spec, record in pairs if not has_reference_result(spec.name, record.key)]

@@ -79,12 +79,16 @@ def test_run_file_with_unknown_ids_is_refused(tmp_path):
         run_cli("--run", str(bad), "--dataset", "classic-ir/adi")
 
 
-def test_an_unmigrated_database_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("command, advice", [
+    (["evaluate", "--retriever", "bm25-flat", "--dataset", "classic-ir/adi"],
+     "run `python manage.py migrate` first, or pass --no-store"),
+    (["datasets", "sync"], "run `python manage.py migrate` first"),
+])
+def test_an_unmigrated_database_is_a_clear_error(tmp_path, command, advice):
     """A fresh checkout that skipped `migrate`: one line saying what to do, not a traceback."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
-    done = subprocess.run([sys.executable, "manage.py", "evaluate", "--retriever", "bm25-flat",
-                           "--dataset", "classic-ir/adi"], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
-    assert "run `python manage.py migrate` first, or pass --no-store" in done.stderr
+    assert "the database has no tables yet" in done.stderr and advice in done.stderr
     assert "Traceback" not in done.stderr
