@@ -34,7 +34,8 @@ PARAMS: dict[str, Param] = {
     "k1": Param(float, "BM25 k1", 0.0, 10.0),
     "b": Param(float, "BM25 b", 0.0, 1.0),
     "fields": Param(str, "BM25 fields", choices=("flat", "multifield")),
-    "runs": Param(list, "fusion partners: names of reference retrievers"),
+    "runs": Param(list, "fusion partners: reference retrievers, or submission:<slug> for a model submission "
+                        "of yours or a public one"),
     "method": Param(str, "fusion method", choices=("rrf", "convex")),
     "alpha": Param(float, "weight of the second run in convex fusion", 0.0, 1.0),
     "k": Param(int, "RRF k", 1, 10_000),
@@ -103,12 +104,14 @@ def clean_params(family: str, raw: dict | None) -> dict:
         cleaned.setdefault("query_top_k", top_k)
     if family == Family.HYBRID and "runs" in cleaned:
         runs = cleaned["runs"]
-        unknown = [r for r in runs if r not in REFERENCE_SPECS or REFERENCE_SPECS[r].family == "hybrid"]
+        unknown = [r for r in runs if not r.startswith("submission:")  # checked against the owner in services
+                   and (r not in REFERENCE_SPECS or REFERENCE_SPECS[r].family == "hybrid")]
         if len(runs) < 2:
             errors.append("runs: hybrid fusion needs at least two partners")
         if unknown:
             known = ", ".join(n for n, s in REFERENCE_SPECS.items() if s.family != "hybrid")
-            errors.append(f"runs: unknown fusion partner(s) {', '.join(unknown)}; choose from {known}")
+            errors.append(f"runs: unknown fusion partner(s) {', '.join(unknown)}; choose from {known}, "
+                          "or submission:<slug>")
     if errors:
         raise ValidationError({"params": errors})
     return cleaned

@@ -18,8 +18,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from django.db.models import Q
 from django.utils import timezone
 
-from leaderboard.models import Evaluation, Source, Submission
-from leaderboard.services import store_outcome
+from leaderboard.models import Evaluation, Family, Source, Submission
+from leaderboard.services import SUBMISSION_PARTNER, store_outcome
 from runners.errors import EnvironmentProblem, RunnerError, UserInputError
 from runners.specs import RetrieverSpec
 
@@ -168,6 +168,18 @@ def hub_folder(model_id: str) -> Path:
         ) from None
 
 
+def partner_spec(run: str) -> RetrieverSpec:
+    """A hybrid's fusion partner: a reference retriever's name, or submission:<slug> (that submission's model)."""
+    from runners.specs import get_spec
+
+    if not run.startswith(SUBMISSION_PARTNER):
+        return get_spec(run)
+    partner = Submission.objects.filter(slug=run.removeprefix(SUBMISSION_PARTNER)).first()
+    if partner is None:
+        raise UserInputError(f"fusion partner {run} no longer exists")
+    return build_spec(partner)
+
+
 def build_spec(submission: Submission) -> RetrieverSpec:
     from runners.specs import custom_spec, get_spec
 
@@ -175,8 +187,10 @@ def build_spec(submission: Submission) -> RetrieverSpec:
     if submission.source == Source.REFERENCE:
         if submission.retriever:
             return get_spec(submission.retriever).with_params(**params)
+        components = tuple(partner_spec(run) for run in params.get("runs", [])) \
+            if submission.family == Family.HYBRID else ()
         return RetrieverSpec(name=submission.slug, family=submission.family, params=params,
-                             wants_gpu=submission.wants_gpu, reference=False)
+                             wants_gpu=submission.wants_gpu, reference=False, components=components)
     if submission.source == Source.ARCHIVE:
         return custom_spec(submission.family, model_folder(submission), params, name=submission.slug)
     if submission.source == Source.MODEL_ID:

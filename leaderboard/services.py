@@ -327,8 +327,10 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
     if source == Source.REFERENCE:
         spec = REFERENCE_SPECS.get(retriever)
         if family == Family.HYBRID and not retriever and params.get("runs"):
+            partners = _partner_submissions(owner, params["runs"])
             spec = RetrieverSpec(name=name, family="hybrid", params=params, reference=False,
-                                 wants_gpu=any(REFERENCE_SPECS[r].wants_gpu for r in params["runs"]))
+                                 wants_gpu=any(REFERENCE_SPECS[r].wants_gpu for r in params["runs"] if r in REFERENCE_SPECS)
+                                 or any(p.wants_gpu for p in partners))
             fields["retriever"] = ""
         elif spec is None:
             known = ", ".join(n for n, s in REFERENCE_SPECS.items() if s.family == family) or "none"
@@ -372,6 +374,25 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
             evaluations.append(evaluation)
         _send_on_commit(evaluations)
     return submission
+
+
+SUBMISSION_PARTNER = "submission:"  # a hybrid run naming another submission's model
+
+
+def _partner_submissions(owner, runs: list[str]) -> list[Submission]:
+    """The submissions a hybrid names as partners: the owner's or public ones, each with a model to run."""
+    from leaderboard.selectors import visible_submissions
+
+    slugs = [run.removeprefix(SUBMISSION_PARTNER) for run in runs if run.startswith(SUBMISSION_PARTNER)]
+    found = {s.slug: s for s in visible_submissions(owner).filter(slug__in=slugs)}
+    for slug in slugs:
+        partner = found.get(slug)
+        if partner is None:
+            raise _errors("params", f"runs: no submission {slug!r} of yours or public to fuse with")
+        if partner.family in (Family.RUN_FILE, Family.HYBRID):
+            raise _errors("params", f"runs: {slug} is a {partner.get_family_display()} submission; a fusion partner "
+                                    "needs a model (the compare page fuses stored runs of any two rows)")
+    return [found[slug] for slug in slugs]
 
 
 def _archive_suffix(name: str) -> str:

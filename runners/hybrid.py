@@ -78,7 +78,10 @@ class HybridRetriever:
         alpha = float(params.get("alpha", 0.5))
         self.weights = [float(w) for w in params.get("weights", [1.0 - alpha, alpha])]
         self.depth = int(params.get("depth", DEFAULT_DEPTH))
-        self.components = [build_retriever(get_spec(name), device) for name in self.names]
+        specs = spec.components or [get_spec(name) for name in self.names]
+        if len(specs) != len(self.names):
+            raise UserInputError(f"{spec.name}: {len(self.names)} runs named but {len(specs)} component specs given")
+        self.components = [build_retriever(component, device) for component in specs]
 
     def index(self, corpus: Corpus, workdir: Path) -> None:
         self.component_seconds = []

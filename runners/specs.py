@@ -38,6 +38,8 @@ class RetrieverSpec:
     vocabulary_size: int | None = None
     wants_gpu: bool = False
     reference: bool = True
+    # Hybrid family: the specs of params["runs"], in order, where a run is not a reference name (a user's model).
+    components: tuple["RetrieverSpec", ...] = ()
 
     def with_params(self, **params: Any) -> "RetrieverSpec":
         return replace(self, params={**self.params, **params})
