@@ -68,7 +68,8 @@ class SubmissionForm(forms.Form):
     passage_prefix = forms.CharField(required=False, max_length=200, strip=False)
     max_length = forms.IntegerField(required=False, min_value=8, max_value=32768)
     top_k = forms.IntegerField(required=False, min_value=1, help_text="sparse: terms kept per text")
-    fusion_runs = forms.CharField(required=False, help_text="hybrid: runs to fuse, comma-separated: reference retrievers (bm25-flat) or submission:<slug> for a model submission")
+    fusion_runs = forms.CharField(required=False, help_text="hybrid: runs to fuse, comma-separated: reference "
+                                                            "retrievers (bm25-flat) or submission:<slug> of a model")
     method = forms.ChoiceField(required=False, choices=[("", "—"), ("rrf", "RRF"), ("convex", "convex")])
     alpha = forms.FloatField(required=False, min_value=0, max_value=1, help_text="convex fusion weight")
     k1 = forms.FloatField(required=False)
