@@ -327,10 +327,10 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
     if source == Source.REFERENCE:
         spec = REFERENCE_SPECS.get(retriever)
         if family == Family.HYBRID and not retriever and params.get("runs"):
-            partners = _partner_submissions(owner, params["runs"])
+            partners = [REFERENCE_SPECS[r] for r in params["runs"] if r in REFERENCE_SPECS]
+            partners += _partner_submissions(owner, params["runs"])
             spec = RetrieverSpec(name=name, family="hybrid", params=params, reference=False,
-                                 wants_gpu=any(REFERENCE_SPECS[r].wants_gpu for r in params["runs"] if r in REFERENCE_SPECS)
-                                 or any(p.wants_gpu for p in partners))
+                                 wants_gpu=any(p.wants_gpu for p in partners))
             fields["retriever"] = ""
         elif spec is None:
             known = ", ".join(n for n, s in REFERENCE_SPECS.items() if s.family == family) or "none"
