@@ -186,6 +186,7 @@ class Column:
     dataset_id: int
     key: str
     name: str
+    members: int = 0  # an aggregate's number of member datasets (CQADupStack: 12)
 
 
 @dataclass
@@ -231,6 +232,10 @@ class Table:
     columns: list[Column]
     rows: list[Row]  # ranked by mean, best first
     licences: list[str]
+
+    @property
+    def has_aggregates(self) -> bool:
+        return any(column.members for column in self.columns)
 
     def descending_by_default(self, sort: str) -> bool:
         """Best first for scores, most datasets first, names and sizes ascending."""
@@ -326,7 +331,8 @@ def _collapse_aggregates(columns: dict[int, Column], cells: dict[int, dict[int, 
         present = [by_key[key] for key in members if key in by_key]
         if not present:
             continue
-        column = Column(present[0].dataset_id, name, f"{aggregate_label(name)} (mean of {len(members)})")
+        column = Column(present[0].dataset_id, name, f"{aggregate_label(name)} (mean of {len(members)})",
+                        members=len(members))
         for found in cells.values():
             parts = [found.pop(member.dataset_id) for member in present if member.dataset_id in found]
             if len(parts) == len(members):

@@ -180,8 +180,10 @@ def test_cqadupstack_forums_count_as_one_dataset_reported_as_their_mean():
     f.result(complete, scifact, [0.7] * QUERIES)
     f.result(partial, scifact, [0.5] * QUERIES)
     table = selectors.leaderboard(ANONYMOUS, "beir")
-    assert [(c.key, c.name) for c in table.columns] == [
-        ("beir/cqadupstack", "CQADupStack (mean of 12)"), ("beir/scifact", "Scifact")]
+    assert [(c.key, c.name, c.members) for c in table.columns] == [
+        ("beir/cqadupstack", "CQADupStack (mean of 12)", 12), ("beir/scifact", "Scifact", 0)]
+    assert table.has_aggregates and not selectors.leaderboard(ANONYMOUS, "beir", filters=selectors.Filters(
+        family="bm25")).has_aggregates  # no row left: no aggregate column
     rows = by_slug(table)
     forum_mean = sum(0.1 + 0.05 * i for i in range(12)) / 12  # 0.375
     aggregate = rows["complete"].cells[table.columns[0].dataset_id]
