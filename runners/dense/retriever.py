@@ -1,7 +1,6 @@
 """The dense family: encode the corpus (cached on disk), then inner-product search."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +8,7 @@ import numpy as np
 from runners.data import Corpus
 from runners.dense.encoder import DenseEncoder
 from runners.dense.vector_index import VectorIndex
-from runners.embedding_cache import cache_key, cached_array, corpus_checksum
+from runners.embedding_cache import cache_key, corpus_checksum, encode_through_cache
 from runners.model_dir import resolve_model_path, validate_model_dir
 from runners.trec_run import Run
 
@@ -35,12 +34,8 @@ class DenseRetriever:
     def index(self, corpus: Corpus, workdir: Path) -> None:
         self.doc_ids = [doc.doc_id for doc in corpus]
         key = cache_key(model=self.model_dir.checksum, corpus=corpus_checksum(corpus), **self.encoder.settings())
-        embeddings, self.cache_hit, encode_seconds = cached_array(
-            key, lambda: self.encoder.encode_passages([doc.contents for doc in corpus])
-        )
-        start = time.perf_counter()
-        self.vectors.build(embeddings)
-        self.cold_seconds = encode_seconds + time.perf_counter() - start if self.cache_hit else None
+        self.cache_hit, self.cold_seconds = encode_through_cache(
+            key, lambda: self.encoder.encode_passages([doc.contents for doc in corpus]), self.vectors.build)
 
     def build_seconds(self) -> float | None:
         """Encoding + vector index cost when the embeddings came from the cache (None: this run paid it)."""

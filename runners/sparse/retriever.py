@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from runners.data import Corpus
+from runners.embedding_cache import cache_key, corpus_checksum, encode_through_cache
 from runners.errors import UserInputError
 from runners.model_dir import resolve_model_path, validate_model_dir
 from runners.sparse.encoder import SpladeEncoder
@@ -30,11 +31,24 @@ class SparseRetriever:
             raise UserInputError(f"sparse index {kind!r} is not one of {', '.join(INDEXES)}")
         self.inverted_index = INDEXES[kind]()
         self.postings_count = 0
+        self.cache_hit = False
+        self.cold_seconds: float | None = None
 
     def index(self, corpus: Corpus, workdir: Path) -> None:
-        docs = self.encoder.encode_passages([doc.contents for doc in corpus])
-        self.postings_count = int(docs.nnz)
-        self.inverted_index.build(docs, [doc.doc_id for doc in corpus], workdir)
+        doc_ids = [doc.doc_id for doc in corpus]
+
+        def build(docs) -> None:
+            self.postings_count = int(docs.nnz)
+            self.inverted_index.build(docs, doc_ids, workdir)
+
+        key = cache_key(family=self.encoder_class.family, model=self.model_dir.checksum,
+                        corpus=corpus_checksum(corpus), **self.encoder.settings())
+        self.cache_hit, self.cold_seconds = encode_through_cache(
+            key, lambda: self.encoder.encode_passages([doc.contents for doc in corpus]), build)
+
+    def build_seconds(self) -> float | None:
+        """Encoding + inverted index cost when the term weights came from the cache (None: this run paid it)."""
+        return self.cold_seconds
 
     def index_bytes(self) -> int:
         return self.inverted_index.nbytes()
@@ -50,5 +64,6 @@ class SparseRetriever:
             "vocabulary_size": self.encoder.vocabulary_size,
             "index": self.inverted_index.kind,
             "postings": self.postings_count,
+            "vector_cache_hit": self.cache_hit,
             **self.encoder.settings(),
         }

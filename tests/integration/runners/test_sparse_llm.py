@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import runners
+from runners.cache import cache_dir
 from tests.integration.runners.conftest import corpus_slice, random_ndcg10
 
 pytestmark = pytest.mark.slow
@@ -21,9 +22,12 @@ def tiny(adi):
 
 def test_sparse_llm_beats_random_and_repeats_exactly(tiny):
     first = runners.evaluate(SPEC, tiny)
+    for cached in (cache_dir() / "embeddings").glob("*.npz"):  # the second run encodes again
+        cached.unlink()
     second = runners.evaluate(SPEC, tiny)
     assert first.metrics["ndcg@10"] > random_ndcg10(tiny) + 0.1
     assert second.metrics == first.metrics and second.run == first.run
+    assert not second.provenance["vector_cache_hit"] and runners.evaluate(SPEC, tiny).provenance["vector_cache_hit"]
     assert first.provenance["doc_top_k"] == 64 and first.provenance["vocabulary_size"] == 49152
     # top-k keeps the vectors sparse: at most 64 of 49,152 terms per document.
     assert first.provenance["postings"] <= 64 * len(tiny.corpus)

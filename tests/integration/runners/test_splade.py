@@ -85,9 +85,16 @@ def test_lucene_impact_index_agrees_with_the_exact_index(adi_vectors, adi, tmp_p
     assert lucene.search(queries[:1], qids[:1], 10)[qids[0]] == lucene_run[qids[0]]
 
 
-def test_splade_beats_random_and_repeats_exactly(adi):
+def test_splade_beats_random_and_repeats_exactly(adi, tmp_path, monkeypatch):
+    monkeypatch.setenv("RB_CACHE_DIR", str(tmp_path / "first"))
     first = runners.evaluate(runners.get_spec("splade-tiny"), adi)
+    monkeypatch.setenv("RB_CACHE_DIR", str(tmp_path / "second"))  # encoded again, not read from a cache
     second = runners.evaluate(runners.get_spec("splade-tiny"), adi)
     assert first.metrics["ndcg@10"] > 2 * random_ndcg10(adi) + 0.1
     assert second.metrics == first.metrics and second.run == first.run
+    # A third run reads the document term weights from the cache and still reports the cold index cost.
+    third = runners.evaluate(runners.get_spec("splade-tiny"), adi)
+    assert [r.provenance["vector_cache_hit"] for r in (first, second, third)] == [False, False, True]
+    assert third.run == second.run
+    assert third.timings["index_seconds"] > third.timings["index_seconds_measured"]
     assert first.provenance["index"] == "csr" and first.provenance["vocabulary_size"] == 30522
