@@ -10,6 +10,9 @@ from leaderboard.models import Family
 from runners.specs import REFERENCE_SPECS
 
 
+SUBMISSION_PARTNER = "submission:"  # a hybrid run naming a model submission instead of a reference retriever
+
+
 @dataclass(frozen=True)
 class Param:
     kind: type
@@ -104,7 +107,7 @@ def clean_params(family: str, raw: dict | None) -> dict:
         cleaned.setdefault("query_top_k", top_k)
     if family == Family.HYBRID and "runs" in cleaned:
         runs = cleaned["runs"]
-        unknown = [r for r in runs if not r.startswith("submission:")  # checked against the owner in services
+        unknown = [r for r in runs if not r.startswith(SUBMISSION_PARTNER)  # checked against the owner in services
                    and (r not in REFERENCE_SPECS or REFERENCE_SPECS[r].family == "hybrid")]
         if len(runs) < 2:
             errors.append("runs: hybrid fusion needs at least two partners")

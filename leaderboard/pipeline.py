@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from leaderboard.models import Evaluation, Family, Source, Submission
-from leaderboard.services import SUBMISSION_PARTNER, store_outcome
+from leaderboard.params import SUBMISSION_PARTNER
+from leaderboard.services import store_outcome
 from runners.errors import EnvironmentProblem, RunnerError, UserInputError
 from runners.specs import RetrieverSpec
 

@@ -376,11 +376,9 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
     return submission
 
 
-SUBMISSION_PARTNER = "submission:"  # a hybrid run naming another submission's model
-
-
 def _partner_submissions(owner, runs: list[str]) -> list[Submission]:
     """The submissions a hybrid names as partners: the owner's or public ones, each with a model to run."""
+    from leaderboard.params import SUBMISSION_PARTNER
     from leaderboard.selectors import visible_submissions
 
     slugs = [run.removeprefix(SUBMISSION_PARTNER) for run in runs if run.startswith(SUBMISSION_PARTNER)]

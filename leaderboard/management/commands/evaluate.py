@@ -129,12 +129,12 @@ class Command(BaseCommand):
 
 def aggregate_rows(rows: list[dict]) -> list[dict]:
     """One more row per retriever and complete aggregate (CQADupStack's 12 forums): each metric's mean."""
-    extra = []
+    extra, groups = [], aggregates()
     for retriever in dict.fromkeys(row["retriever"] for row in rows):
         mine = {row["dataset"]: row["metrics"] for row in rows if row["retriever"] == retriever}
         by_metric = {m.name: aggregate_scores({key: metrics[m.name] for key, metrics in mine.items()})
                      for m in METRICS}
         for name in by_metric[METRICS[0].name]:
-            extra.append({"retriever": retriever, "dataset": name, "aggregate_of": aggregates()[name],
+            extra.append({"retriever": retriever, "dataset": name, "aggregate_of": groups[name],
                           "metrics": {metric: scores[name] for metric, scores in by_metric.items()}})
     return extra
