@@ -125,8 +125,8 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from runners.dense.encoder import DenseEncoder
-    from runners.sparse_llm import CausalLMSparseEncoder
+    from runners.retrievers.dense.encoder import DenseEncoder
+    from runners.retrievers.sparse_llm.encoder import CausalLMSparseEncoder
 
     on_gpu = args.device.startswith("cuda")
     workdir = Path(tempfile.mkdtemp(prefix="rb-bench-"))

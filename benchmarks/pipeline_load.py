@@ -41,7 +41,7 @@ def main() -> None:
     from django.db.models import Count
 
     from datasets_registry.services import sync_catalog
-    from leaderboard import services
+    from leaderboard.submissions import services
     from leaderboard.models import Evaluation, Result, Submission
 
     call_command("migrate", verbosity=0)

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 import runners  # noqa: E402
-from runners.sparse import InvertedIndex, LuceneImpactIndex, SparseRetriever  # noqa: E402
-from runners.sparse.inverted_index import top_k_rows  # noqa: E402
+from runners.retrievers.learned_sparse.inverted_index import InvertedIndex, top_k_rows  # noqa: E402
+from runners.retrievers.learned_sparse.lucene_impact import LuceneImpactIndex  # noqa: E402
+from runners.retrievers.learned_sparse.retriever import SparseRetriever  # noqa: E402
 
 
 class BruteForce:

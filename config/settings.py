@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "datasets_registry",
     "leaderboard",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -162,7 +163,6 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "7200"))}
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -192,11 +192,14 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024**3)))
 RUN_FILE_CHECK_MAX_DOCS = int(os.environ.get("RUN_FILE_CHECK_MAX_DOCS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The one size limit of a model, checked at upload and again by the worker before it loads one.
 MODEL_MAX_PARAMETERS = int(os.environ.get("MODEL_MAX_PARAMETERS", str(8 * 10**9)))
+UNPACKED_MAX_BYTES = int(os.environ.get("UNPACKED_MAX_BYTES", str(4 * UPLOAD_MAX_BYTES)))
+MODELS_DIR = DATA_DIR / "models"  # unpacked model archives, one folder per archive checksum
 SUBMISSIONS_PER_HOUR = int(os.environ.get("SUBMISSIONS_PER_HOUR", "20"))
 MAX_ACTIVE_EVALUATIONS_PER_USER = int(os.environ.get("MAX_ACTIVE_EVALUATIONS_PER_USER", "200"))
 
-# Evaluation pipeline (leaderboard/pipeline.py): heartbeats, redelivery bounds and the periodic reconciler.
+# Evaluation pipeline (leaderboard/evaluations/): heartbeats, redelivery bounds and the periodic reconciler.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "15"))
 HEARTBEAT_STALE_SECONDS = float(os.environ.get("HEARTBEAT_STALE_SECONDS", "180"))
 RECONCILE_INTERVAL_SECONDS = float(os.environ.get("RECONCILE_INTERVAL_SECONDS", "60"))

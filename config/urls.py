@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("leaderboard.urls")),
-    path("", include("leaderboard.pipeline_urls")),  # accounts, submissions, REST API
+    path("", include("leaderboard.board.urls")),  # leaderboards, model pages, comparisons, read API
+    path("", include("leaderboard.submissions.urls")),  # submit, follow, cancel; the submissions API
+    path("", include("accounts.urls")),  # sign-up, login, API tokens
 ]

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from runners.errors import UserInputError
+
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 
 
-class CatalogError(Exception):
-    pass
+class CatalogError(UserInputError):
+    """An unknown dataset, benchmark or suite, or a catalog file that does not parse."""
 
 
 @dataclass(frozen=True)

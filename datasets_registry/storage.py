@@ -21,13 +21,23 @@ from pathlib import Path
 from django.conf import settings
 
 from datasets_registry.catalog import DatasetRecord
+from runners.errors import RunnerError
 
 MARKER = ".verified.json"
 CHUNK = 1 << 20
 
 
-class FetchError(Exception):
-    """A dataset could not be fetched or verified; the message says which file and what to do."""
+class FetchError(RunnerError):
+    """A dataset could not be fetched or verified; the message says which file and what to do.
+
+    Permanent (no internet, restricted, checksum mismatch, unknown format, HTTP 4xx) unless raised as
+    FetchInterrupted."""
+
+
+class FetchInterrupted(FetchError):
+    """The download broke off (timeout, connection reset, truncated, server error, full disk): try again later."""
+
+    transient = True
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,8 @@ def _download(url: str, target: Path, expected: dict) -> None:
                 if digest:
                     digest.update(block)
     except urllib.error.HTTPError as exc:
-        raise FetchError(f"download of {url} failed: server answered HTTP {exc.code} {exc.reason}") from None
+        error = FetchInterrupted if exc.code >= 500 or exc.code == 429 else FetchError
+        raise error(f"download of {url} failed: server answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise FetchError(
             f"download of {url} failed: cannot reach {urllib.parse.urlsplit(url).netloc} ({exc.reason}). "
@@ -114,9 +125,9 @@ def _download(url: str, target: Path, expected: dict) -> None:
             f"{settings.DATA_DIR / 'datasets'} here, or point RB_MIRROR_DIR at a local mirror."
         ) from None
     except (http.client.HTTPException, OSError, TimeoutError) as exc:
-        raise FetchError(f"download of {url} failed midway: {exc!r}") from None
+        raise FetchInterrupted(f"download of {url} failed midway: {exc!r}") from None
     if declared is not None and received != int(declared):
-        raise FetchError(f"download of {url} truncated: {received} of {declared} bytes")
+        raise FetchInterrupted(f"download of {url} truncated: {received} of {declared} bytes")
     if digest and digest.hexdigest() != expected[algorithm]:
         raise FetchError(f"{url}: {algorithm} mismatch (expected {expected[algorithm]}, got {digest.hexdigest()})")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from leaderboard import services
+from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Result, Submission
-from leaderboard.submission_selectors import reproducibility
+from leaderboard.submissions.selectors import reproducibility
 
 
 class EvaluationInline(admin.TabularInline):

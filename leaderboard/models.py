@@ -5,14 +5,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 
+from runners.families import FAMILIES
 
-class Family(models.TextChoices):
-    BM25 = "bm25", "BM25 (lexical)"
-    DENSE = "dense", "Dense bi-encoder"
-    LEARNED_SPARSE = "learned-sparse", "Learned sparse (SPLADE)"
-    HYBRID = "hybrid", "Hybrid fusion"
-    SPARSE_LLM = "sparse-llm", "Sparse LLM"
-    RUN_FILE = "run-file", "Run files"
+
+# The families as database choices, from their records (runners/families.py): Family.DENSE == "dense".
+Family = models.TextChoices("Family", [(name.upper().replace("-", "_"), (name, record.label))
+                                       for name, record in FAMILIES.items()])
 
 
 class Source(models.TextChoices):

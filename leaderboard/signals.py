@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from datasets_registry.models import Benchmark
 from leaderboard.models import Result, Submission
-from leaderboard.selectors import invalidate_leaderboards
+from leaderboard.board.cache import invalidate_leaderboards
 
 
 @receiver([post_save, post_delete], sender=Result)

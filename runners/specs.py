@@ -1,7 +1,7 @@
 """Retrievers described as data (in the style of mteb's ModelMeta).
 
-A spec names a family; the family names the class that implements it. Adding a
-reference retriever is adding a record here, not a branch in the code.
+A spec names a family; the family's record (runners/families.py) names the class that implements it.
+Adding a reference retriever is adding a record here, not a branch in the code.
 """
 from __future__ import annotations
 
@@ -11,18 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from runners import long_documents
 from runners.errors import UserInputError
-
-# family -> "module:Class" implementing the Retriever protocol (imported lazily: torch is heavy).
-FAMILIES: dict[str, str] = {
-    "bm25": "runners.retrievers.bm25:BM25Retriever",
-    "dense": "runners.dense.retriever:DenseRetriever",
-    "learned-sparse": "runners.sparse.retriever:SparseRetriever",
-    "hybrid": "runners.hybrid:HybridRetriever",
-    "sparse-llm": "runners.sparse_llm:SparseLLMRetriever",
-}
-# Families that load a model directory (the others take no weights).
-MODEL_FAMILIES = ("dense", "learned-sparse", "sparse-llm")
+from runners.families import FAMILIES, MODEL_FAMILIES, RETRIEVER_FAMILIES
+from runners.model_dir import validate_model_dir
 
 
 @dataclass(frozen=True)
@@ -49,7 +41,7 @@ REFERENCE_SPECS: dict[str, RetrieverSpec] = {}
 
 
 def register(spec: RetrieverSpec) -> RetrieverSpec:
-    if spec.family not in FAMILIES:
+    if spec.family not in RETRIEVER_FAMILIES:
         raise ValueError(f"unknown family {spec.family!r} for {spec.name}")
     REFERENCE_SPECS[spec.name] = spec
     return spec
@@ -70,13 +62,12 @@ def get_spec(name: str) -> RetrieverSpec:
 
 
 def custom_spec(family: str, model_path: str | Path, params: dict[str, Any] | None = None,
-                name: str | None = None) -> RetrieverSpec:
-    """A spec for a researcher's own model directory, validated before anything is loaded."""
-    from runners.model_dir import validate_model_dir
-
+                name: str | None = None, max_parameters: int | None = None) -> RetrieverSpec:
+    """A spec for a researcher's own model directory, validated (and its size checked against max_parameters)
+    before anything is loaded."""
     if family not in MODEL_FAMILIES:
         raise UserInputError(f"family {family!r} takes no model directory; model families: {', '.join(MODEL_FAMILIES)}")
-    model_dir = validate_model_dir(model_path, family)
+    model_dir = validate_model_dir(model_path, family, max_parameters)
     is_dense = family == "dense"
     return RetrieverSpec(
         name=name or f"{family}:{Path(model_path).name}",
@@ -86,21 +77,18 @@ def custom_spec(family: str, model_path: str | Path, params: dict[str, Any] | No
         n_parameters=model_dir.n_parameters,
         embedding_dim=model_dir.hidden_size if is_dense else None,
         vocabulary_size=None if is_dense else model_dir.vocabulary_size,
-        wants_gpu=True,
+        wants_gpu=FAMILIES[family].wants_gpu,
         reference=False,
     )
 
 
 def build_retriever(spec: RetrieverSpec, device: str = "cpu"):
     """Instantiate the class that implements the spec's family."""
-    try:
-        target = FAMILIES[spec.family]
-    except KeyError:
-        raise UserInputError(f"unknown retriever family {spec.family!r}; known: {', '.join(FAMILIES)}") from None
-    module_name, class_name = target.split(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    from runners import long_documents  # params long_documents="chunk": any family, passages + MaxP
-
+    if spec.family not in RETRIEVER_FAMILIES:
+        raise UserInputError(f"unknown retriever family {spec.family!r}; known: {', '.join(RETRIEVER_FAMILIES)}")
+    module_name, class_name = FAMILIES[spec.family].retriever.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)  # lazily: torch is heavy
+    # params long_documents="chunk": any family searches passages and scores a document by its best (MaxP).
     return long_documents.wrap(cls(spec, device=device), spec)
 
 

@@ -6,8 +6,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from runners.errors import RunnerError
 
-class DatasetFileError(Exception):
+
+class DatasetFileError(RunnerError):
     """A dataset file is malformed; the message names the file and line."""
 
 

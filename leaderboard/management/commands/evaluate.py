@@ -15,8 +15,8 @@ from datasets_registry.loaders.textfiles import DatasetFileError
 from datasets_registry.management.commands.datasets import sync_catalog_or_explain
 from datasets_registry.services import load
 from datasets_registry.storage import FetchError
-from leaderboard.selectors import has_reference_result
-from leaderboard.services import record_reference_result
+from leaderboard.board.results import has_reference_result
+from leaderboard.evaluations.store import record_reference_result
 from runners import RunnerError, evaluate, get_spec
 from runners.evaluate import evaluate_run
 from runners.metrics import METRICS

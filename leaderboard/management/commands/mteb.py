@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from leaderboard.models import Submission
-from leaderboard.mteb_io import MtebFormatError, export_submission, import_results
+from leaderboard.evaluations.mteb_io import MtebFormatError, export_submission, import_results
 
 
 class Command(BaseCommand):

@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from leaderboard import services
+from datasets_registry.services import dataset_rows
+from leaderboard.evaluations.dispatch import new_evaluation, send_tasks
+from leaderboard.submissions import services
+from leaderboard.submissions.checks import resolve_datasets
 from leaderboard.models import Evaluation, Result, Source, Submission
-from leaderboard.queueing import send_tasks
 from runners import artifacts
 from tests.integration.pipeline.conftest import wait_until
 
@@ -35,8 +37,8 @@ def gpu_routed_submission(owner, name: str) -> list[Evaluation]:
     """A BM25 submission flagged as wanting a GPU: the platform's own routing sends it to the gpu queue."""
     submission = Submission.objects.create(owner=owner, name=name, family="bm25", source=Source.REFERENCE,
                                            retriever="bm25-flat", wants_gpu=True, requested_datasets=DATASETS)
-    rows = services._dataset_rows(services.resolve_datasets(DATASETS))
-    evaluations = [services._new_evaluation(submission, row) for row in rows]
+    rows = dataset_rows(resolve_datasets(DATASETS))
+    evaluations = [new_evaluation(submission, row) for row in rows]
     for evaluation in evaluations:
         evaluation.save()
     return evaluations

@@ -1,7 +1,7 @@
 """Stop the broker while jobs are queued, start it again: the reconciler (celery beat) resends them."""
 import pytest
 
-from leaderboard import services
+from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Result
 from tests.integration.pipeline.conftest import wait_until
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import runners
-from leaderboard.pipeline import EnvironmentProblem, hub_folder
+from leaderboard.evaluations.specs import hub_folder
+from runners.errors import EnvironmentProblem
 from runners.specs import custom_spec
 from tests.helpers import load_beir_dataset
 

@@ -2,14 +2,14 @@
 
 The uploaded model is the bundled all-MiniLM-L6-v2 with the reference settings, so the hybrid must score
 exactly what the reference hybrid-bm25-minilm-rrf scores. The evaluation runs in this process
-(leaderboard.pipeline.run_evaluation, as a worker calls it) against real PostgreSQL.
+(leaderboard.evaluations.worker.run_evaluation, as a worker calls it) against real PostgreSQL.
 """
 import pytest
 from rest_framework.test import APIClient
 
 import runners
 from leaderboard.models import Evaluation, Result, Submission
-from leaderboard.pipeline import run_evaluation
+from leaderboard.evaluations.worker import run_evaluation
 from tests.helpers import load_beir_dataset
 from tests.integration.pipeline.conftest import ADI, minilm_archive
 

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from leaderboard import services
+from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Result
 from tests.integration.pipeline.conftest import ADI, wait_until
 

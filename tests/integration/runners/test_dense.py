@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import runners
-from runners.dense import DenseRetriever
 from runners.embedding_cache import cache_dir
+from runners.retrievers.dense.retriever import DenseRetriever
 from tests.integration.runners.conftest import random_ndcg10
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("private_cache")]

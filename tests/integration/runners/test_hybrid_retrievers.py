@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import runners
-from runners.hybrid import convex, rrf
+from runners.retrievers.hybrid.fusion import convex, rrf
 from runners.specs import build_retriever
 from tests.integration.runners.conftest import random_ndcg10
 

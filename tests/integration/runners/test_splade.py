@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 import runners
-from runners.sparse import InvertedIndex, LuceneImpactIndex, SparseRetriever
+from runners.retrievers.learned_sparse.inverted_index import InvertedIndex
+from runners.retrievers.learned_sparse.lucene_impact import LuceneImpactIndex
+from runners.retrievers.learned_sparse.retriever import SparseRetriever
 from runners.trec_run import trec_order
 from tests.integration.runners.conftest import random_ndcg10
 

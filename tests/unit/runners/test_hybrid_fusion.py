@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from runners.errors import UserInputError
-from runners.hybrid import convex, rrf
+from runners.retrievers.hybrid.fusion import convex, rrf
 
 
 def random_runs(seed: int, n_runs: int = 2) -> list[dict]:

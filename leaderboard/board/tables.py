@@ -1,0 +1,212 @@
+"""Leaderboard tables: one row per submission, one column per dataset, built from the database.
+
+Every table costs a fixed number of queries whatever the number of rows: one for the submissions, one for
+the current results (metric values pulled out of the JSON columns by the database), one for the per-query
+scores the significance tests need. Tables are cached per viewer scope (board/cache.py).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from datasets_registry.aggregates import aggregate_label, aggregates
+from datasets_registry.models import Benchmark
+from leaderboard.board.cache import cached, scope
+from leaderboard.board.filters import Filters
+from leaderboard.board.metrics import LATENCY, BoardMetric, board_metric
+from leaderboard.board.scores import per_query
+from leaderboard.models import Family, Result
+from leaderboard.visibility import visible_submissions
+from runners import stats
+from runners.metrics import MAIN_METRIC
+
+# Per dataset, the best row is tested against this many runners-up; lower rows are not tested.
+SIGNIFICANCE_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    dataset_id: int
+    key: str
+    name: str
+    members: int = 0  # an aggregate's number of member datasets (CQADupStack: 12)
+
+
+@dataclass
+class Cell:
+    result_id: int
+    value: float
+    ci: tuple[float, float] | None = None
+    verdict: stats.Verdict | None = None  # None: not tested against the best
+    members: tuple[int, ...] = ()  # an aggregate's cell (CQADupStack): its members' result ids
+
+
+@dataclass
+class Row:
+    submission_id: int
+    slug: str
+    name: str
+    family: str
+    n_parameters: int | None
+    licence: str
+    open_weights: bool
+    is_reference: bool
+    is_public: bool
+    cells: dict[int, Cell] = field(default_factory=dict)  # dataset id -> cell
+    mean: float | None = None
+    latency: float | None = None  # mean p50 query latency (ms) over the row's datasets
+    rank: int = 0  # position by mean over datasets
+
+    @property
+    def family_label(self) -> str:
+        return Family(self.family).label if self.family in Family.values else self.family
+
+    @property
+    def count(self) -> int:
+        return len(self.cells)
+
+
+@dataclass
+class Table:
+    benchmark: Benchmark | None
+    metric: BoardMetric
+    test: str
+    correction: str
+    columns: list[Column]
+    rows: list[Row]  # ranked by mean, best first
+    licences: list[str]
+
+    @property
+    def has_aggregates(self) -> bool:
+        return any(column.members for column in self.columns)
+
+    def descending_by_default(self, sort: str) -> bool:
+        """Best first for scores, most datasets first, names and sizes ascending."""
+        return sort == "count" or ((sort == "mean" or sort.isdigit()) and self.metric.higher_is_better)
+
+    def sorted_rows(self, sort: str = "mean", descending: bool | None = None) -> list[Row]:
+        """Rows ordered by a column ("mean", "name", "count", "params" or a dataset id); missing last."""
+        if descending is None:
+            descending = self.descending_by_default(sort)
+
+        def value(row: Row):
+            if sort == "name":
+                return row.name.lower()
+            if sort == "count":
+                return row.count
+            if sort == "params":
+                return row.n_parameters
+            if sort.isdigit():
+                cell = row.cells.get(int(sort))
+                return cell.value if cell else None
+            return row.mean
+
+        present = [r for r in self.rows if value(r) is not None]
+        missing = [r for r in self.rows if value(r) is None]
+        return sorted(present, key=value, reverse=descending) + missing
+
+
+def leaderboard(user, benchmark: str | None = None, metric: str = MAIN_METRIC, filters: Filters = Filters(),
+                test: str = "t-test", correction: str = "holm") -> Table:
+    """The table of one benchmark (or of every dataset), cached per viewer scope and options.
+
+    Raises Benchmark.DoesNotExist for an unknown benchmark slug.
+    """
+    chosen = board_metric(metric)
+    test = test if test in stats.TESTS else "t-test"
+    correction = correction if correction in stats.CORRECTIONS else "holm"
+    return cached(("table", scope(user), benchmark, chosen.name, filters, test, correction),
+                   lambda: _build_table(user, benchmark, chosen, filters, test, correction))
+
+
+def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, test: str, correction: str) -> Table:
+    benchmark = Benchmark.objects.get(slug=benchmark_slug) if benchmark_slug else None
+    submissions = filters.apply(visible_submissions(user))
+    results = Result.objects.filter(is_current=True, evaluation__submission__in=submissions)
+    if benchmark:
+        results = results.filter(evaluation__dataset__benchmark=benchmark)
+    values = results.annotate(value=metric.expression(), latency=LATENCY.expression()).values_list(
+        "id", "evaluation__submission_id", "evaluation__dataset_id", "evaluation__dataset__benchmark__slug",
+        "evaluation__dataset__slug", "evaluation__dataset__name", "value", "latency",
+    )
+    columns: dict[int, Column] = {}
+    cells: dict[int, dict[int, Cell]] = defaultdict(dict)  # submission id -> dataset id -> cell
+    latencies: dict[int, list[float]] = defaultdict(list)
+    for result_id, submission_id, dataset_id, bench_slug, slug, name, value, latency in values:
+        if value is None:
+            continue
+        columns.setdefault(dataset_id, Column(dataset_id, f"{bench_slug}/{slug}", name))
+        cells[submission_id][dataset_id] = Cell(result_id, value)
+        if latency:
+            latencies[submission_id].append(latency)
+    _collapse_aggregates(columns, cells)
+    ranked = []
+    for row in submissions.filter(pk__in=list(cells)).values(
+        "id", "slug", "name", "family", "n_parameters", "licence", "open_weights", "is_reference", "is_public"
+    ):
+        submission_id = row.pop("id")
+        found = cells[submission_id]
+        if not found:  # only some of an aggregate's members: nothing to report on this board yet
+            continue
+        ranked.append(Row(
+            submission_id=submission_id, **row, cells=found,
+            mean=float(np.mean([c.value for c in found.values()])),
+            latency=float(np.mean(latencies[submission_id])) if latencies[submission_id] else None,
+        ))
+    ranked.sort(key=lambda r: r.mean, reverse=metric.higher_is_better)
+    for rank, row in enumerate(ranked, start=1):
+        row.rank = rank
+    if metric.per_query:
+        _mark_significance(ranked, metric, test, correction)
+    return Table(
+        benchmark=benchmark, metric=metric, test=test, correction=correction,
+        columns=sorted(columns.values(), key=lambda c: c.key), rows=ranked,
+        licences=sorted({r.licence for r in ranked if r.licence}),
+    )
+
+
+def _collapse_aggregates(columns: dict[int, Column], cells: dict[int, dict[int, Cell]]) -> None:
+    """Datasets reported as one figure (CQADupStack's 12 forums) become one column, as in BEIR's tables: a
+    row's value is the mean over the members, shown only when the row has every member, so that the forums
+    count once in the row's mean. The column takes the first member's id (its members' columns go away)."""
+    by_key = {column.key: column for column in columns.values()}
+    for name, members in aggregates().items():
+        present = [by_key[key] for key in members if key in by_key]
+        if not present:
+            continue
+        column = Column(present[0].dataset_id, name, f"{aggregate_label(name)} (mean of {len(members)})",
+                        members=len(members))
+        for found in cells.values():
+            parts = [found.pop(member.dataset_id) for member in present if member.dataset_id in found]
+            if len(parts) == len(members):
+                found[column.dataset_id] = Cell(parts[0].result_id, float(np.mean([p.value for p in parts])),
+                                                members=tuple(p.result_id for p in parts))
+        for member in present:
+            del columns[member.dataset_id]
+        columns[column.dataset_id] = column
+
+
+def _mark_significance(rows: list[Row], metric: BoardMetric, test: str, correction: str) -> None:
+    """Per dataset: test the top rows against the best one; give each tested cell a 95% interval."""
+    by_dataset: dict[int, list[Cell]] = defaultdict(list)
+    for row in rows:
+        for dataset_id, cell in row.cells.items():
+            if not cell.members:  # an aggregate is a mean of means: no per-query test or interval
+                by_dataset[dataset_id].append(cell)
+    tested = {
+        dataset_id: sorted(cells, key=lambda c: c.value, reverse=True)[:SIGNIFICANCE_DEPTH + 1]
+        for dataset_id, cells in by_dataset.items()
+    }
+    scores = per_query((c.result_id for cells in tested.values() for c in cells), metric.name)
+    for cells in tested.values():
+        arrays = stats.align({c.result_id: scores[c.result_id] for c in cells if scores.get(c.result_id)})
+        if not arrays:
+            continue
+        verdicts = stats.ties_with_best(arrays, cells[0].result_id, test, correction) \
+            if cells[0].result_id in arrays else {}
+        for cell in cells:
+            cell.verdict = verdicts.get(cell.result_id)
+            if cell.result_id in scores:
+                cell.ci = stats.bootstrap_ci(np.fromiter(scores[cell.result_id].values(), dtype=np.float64))

@@ -1,0 +1,141 @@
+"""Write side of submissions: submit, cancel, rerun. Views, the API and the admin call these.
+
+The database is the source of truth: rows are written in one transaction and the Celery messages are sent
+only after it commits (dispatch.send_on_commit).
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from datasets_registry.catalog import load_catalog
+from datasets_registry.services import dataset_rows
+from leaderboard.evaluations.dispatch import new_evaluation, send_on_commit
+from leaderboard.models import Evaluation, Family, Source, Submission
+from leaderboard.submissions import checks
+from leaderboard.submissions.params import clean_params
+from leaderboard.visibility import may_manage
+from runners.families import FAMILIES
+
+
+def submit(owner, *, name: str, family: str, source: str = "", datasets=None, description: str = "",
+           paper_url: str = "", code_url: str = "", licence: str = "", retriever: str = "", model_id: str = "",
+           model_archive=None, params=None, run_files=None, is_public: bool = True) -> Submission:
+    """Validate everything, then write the submission and one queued evaluation per dataset.
+
+    Raises ValidationError (field -> messages) before any row is written.
+    """
+    checks.check_submission_limits(owner)
+    source = source or (Source.RUN_FILE if family == Family.RUN_FILE else "")
+    name = checks.check_about(name, family, source, paper_url, code_url, licence)
+    params = clean_params(family, params)
+
+    fields = {"n_parameters": None, "embedding_dim": None, "vocabulary_size": None, "model_checksum": "",
+              "wants_gpu": False, "retriever": "", "model_id": ""}
+    run_uploads = {}
+    if source == Source.RUN_FILE:
+        run_uploads = checks.check_run_files(run_files, datasets)
+        records = checks.resolve_datasets(list(run_uploads))
+    else:
+        records = checks.resolve_datasets(datasets)
+    if source == Source.REFERENCE:
+        spec = checks.check_reference(owner, name, family, retriever, params)
+        fields.update(retriever=spec.name if spec.reference else "", n_parameters=spec.n_parameters,
+                      embedding_dim=spec.embedding_dim, vocabulary_size=spec.vocabulary_size,
+                      wants_gpu=spec.wants_gpu)
+    elif source == Source.MODEL_ID:
+        fields.update(model_id=checks.check_model_id(model_id), wants_gpu=FAMILIES[family].wants_gpu)
+    elif source == Source.ARCHIVE:
+        checksum, model = checks.check_archive(model_archive, family)
+        fields.update(model_checksum=checksum, n_parameters=model.n_parameters, wants_gpu=FAMILIES[family].wants_gpu,
+                      embedding_dim=model.hidden_size if family == Family.DENSE else None,
+                      vocabulary_size=None if family == Family.DENSE else model.vocabulary_size)
+    checks.check_submission_limits(owner, new_evaluations=len(records))
+
+    with transaction.atomic():
+        rows = dataset_rows(records)
+        submission = Submission(owner=owner, name=name, description=description or "", paper_url=paper_url or "",
+                                code_url=code_url or "", licence=licence or "", family=family, source=source,
+                                params=params, is_public=bool(is_public),
+                                requested_datasets=[r.key for r in records], **fields)
+        if source == Source.ARCHIVE:
+            submission.model_archive.save(f"{fields['model_checksum']}{_archive_suffix(model_archive.name)}",
+                                          model_archive, save=False)
+        submission.save()
+        evaluations = []
+        for row in rows:
+            evaluation = new_evaluation(submission, row)
+            if source == Source.RUN_FILE:
+                upload = run_uploads[row.key]
+                evaluation.run_file.save(f"{submission.slug}__{row.benchmark.slug}__{row.slug}.trec", upload,
+                                         save=False)
+            evaluation.save()
+            evaluations.append(evaluation)
+        send_on_commit(evaluations)
+    return submission
+
+
+def _archive_suffix(name: str) -> str:
+    lower = name.lower()
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip"):
+        if lower.endswith(suffix):
+            return suffix
+    return ".zip"
+
+
+def cancel_evaluations(evaluations, by=None) -> int:
+    """Queued or running evaluations -> cancelled; a running task notices at its next heartbeat."""
+    ids = [e.pk for e in evaluations]
+    who = f" by {by.get_username()}" if by is not None else ""
+    return Evaluation.objects.filter(pk__in=ids, status__in=Evaluation.ACTIVE).update(
+        status=Evaluation.Status.CANCELLED, finished_at=timezone.now(), error=f"cancelled{who}",
+        progress_phase="cancelled",
+    )
+
+
+def cancel_submission(submission: Submission, by) -> int:
+    if not may_manage(by, submission):
+        raise PermissionError("only the owner can cancel this submission")
+    return cancel_evaluations(submission.evaluations.all(), by=by)
+
+
+def rerun_evaluations(evaluations) -> int:
+    """Queue a new attempt of each finished evaluation; its previous results stay as history."""
+    count = 0
+    with transaction.atomic():
+        queued = []
+        for evaluation in Evaluation.objects.select_for_update().filter(pk__in=[e.pk for e in evaluations]):
+            if evaluation.is_active:
+                continue
+            if evaluation.submission.source == Source.RUN_FILE and not evaluation.run_file:
+                continue
+            evaluation.attempts += 1
+            evaluation.deliveries = 0
+            evaluation.status = Evaluation.Status.QUEUED
+            evaluation.progress_phase, evaluation.progress_percent = "", 0.0
+            evaluation.error, evaluation.worker_host = "", ""
+            evaluation.started_at = evaluation.finished_at = evaluation.heartbeat_at = None
+            evaluation.task_id = str(uuid.uuid4())
+            evaluation.enqueued_at = timezone.now()
+            evaluation.save()
+            queued.append(evaluation)
+            count += 1
+        send_on_commit(queued)
+    return count
+
+
+def rerun_on_all_datasets(submission: Submission) -> int:
+    """Evaluate a model submission on every catalogued dataset: rerun existing rows, add missing ones."""
+    if submission.source in (Source.RUN_FILE, Source.EXTERNAL):
+        return rerun_evaluations(submission.evaluations.all())
+    records = list(load_catalog().datasets.values())
+    count = rerun_evaluations(submission.evaluations.all())
+    with transaction.atomic():
+        existing = set(submission.evaluations.values_list("dataset_id", flat=True))
+        new = [new_evaluation(submission, row) for row in dataset_rows(records) if row.pk not in existing]
+        for evaluation in new:
+            evaluation.save()
+        send_on_commit(new)
+    return count + len(new)

@@ -1,0 +1,1 @@
+"""BM25 family: Pyserini/Lucene BM25, flat or multifield."""

@@ -1,0 +1,1 @@
+"""Hybrid family: fusion functions (RRF, convex combination) and the retriever that fuses component runs."""

@@ -1,0 +1,1 @@
+"""Learned sparse retrieval (SPLADE): encoder, term weights and inverted indexes."""

@@ -1,0 +1,220 @@
+"""Bad inputs through the API and the form: each a clear message, a 4xx answer and no rows written."""
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from leaderboard.models import Evaluation, Submission
+
+ADI = "classic-ir/adi"
+CONFIG = json.dumps({"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 4}).encode()
+
+
+def _zip(entries: dict[str, bytes], name="model.zip", symlink: str | None = None) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path, data in entries.items():
+            zf.writestr(path, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (0o120777 << 16)
+            zf.writestr(info, "/etc/passwd")
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def _tar_with_symlink() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        data = CONFIG
+        info = tarfile.TarInfo("config.json")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("model.safetensors")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/etc/passwd"
+        tf.addfile(link)
+    return SimpleUploadedFile("model.tar.gz", buffer.getvalue())
+
+
+def _run(text: str, name="classic-ir__adi.trec") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode())
+
+
+GOOD_RUN_LINE = "1 Q0 1 1 3.0 t\n"
+BASE = {"name": "x", "family": "bm25", "source": "reference", "retriever": "bm25-flat", "datasets": [ADI]}
+ARCHIVE = {"name": "m", "family": "dense", "source": "archive", "datasets": [ADI]}
+RUNS = {"name": "r", "family": "run-file", "source": "run-file"}
+
+# (id, payload builder, field expected in the error, words expected in the message)
+CASES = [
+    ("missing-name", lambda: {**BASE, "name": ""}, "name", "blank"),
+    ("unknown-family", lambda: {**BASE, "family": "quantum"}, "family", "not a valid choice"),
+    ("unknown-retriever", lambda: {**BASE, "retriever": "bm26"}, "retriever", "unknown reference retriever"),
+    ("retriever-of-other-family", lambda: {**BASE, "retriever": "minilm-l6"}, "retriever", "dense retriever"),
+    ("unknown-dataset", lambda: {**BASE, "datasets": ["classic-ir/adj"]}, "datasets", "unknown dataset"),
+    ("no-datasets", lambda: {**BASE, "datasets": []}, "datasets", "at least one dataset"),
+    ("bad-paper-url", lambda: {**BASE, "paper_url": "javascript:alert(1)"}, "paper_url", "not an http"),
+    ("unknown-param", lambda: {**BASE, "params": {"rm_rf": 1}}, "params", "not a parameter"),
+    ("param-out-of-range", lambda: {**BASE, "params": {"b": 7}}, "params", "between"),
+    ("source-not-allowed", lambda: {**BASE, "source": "archive"}, "source", "takes a model from"),
+    ("bad-model-id", lambda: {"name": "h", "family": "dense", "source": "model-id", "model_id": "../../etc",
+                              "datasets": [ADI]}, "model_id", "not a model id"),
+    ("hybrid-unknown-partner", lambda: {"name": "h", "family": "hybrid", "source": "reference", "datasets": [ADI],
+                                        "params": {"runs": ["bm25-flat", "nope"]}}, "params", "fusion partner"),
+    ("archive-missing", lambda: dict(ARCHIVE), "model_archive", "upload the model folder"),
+    ("archive-not-an-archive", lambda: {**ARCHIVE, "model_archive": SimpleUploadedFile("m.zip", b"hello")},
+     "model_archive", "not a zip or tar"),
+    ("archive-path-traversal", lambda: {**ARCHIVE, "model_archive": _zip({"../../evil.json": b"{}",
+                                                                          "config.json": CONFIG})},
+     "model_archive", "climbs out"),
+    ("archive-absolute-path", lambda: {**ARCHIVE, "model_archive": _zip({"/etc/cron.d/x": b"", "config.json": CONFIG})},
+     "model_archive", "absolute path"),
+    ("archive-zip-symlink", lambda: {**ARCHIVE, "model_archive": _zip({"config.json": CONFIG}, symlink="link")},
+     "model_archive", "link"),
+    ("archive-tar-symlink", lambda: {**ARCHIVE, "model_archive": _tar_with_symlink()}, "model_archive", "link"),
+    ("archive-pickle-weights", lambda: {**ARCHIVE, "model_archive": _zip({"config.json": CONFIG,
+                                                                          "pytorch_model.bin": b"\x80\x04"})},
+     "model_archive", "pickle"),
+    ("archive-no-config", lambda: {**ARCHIVE, "model_archive": _zip({"model.safetensors": b"x"})},
+     "model_archive", "config.json"),
+    ("archive-remote-code", lambda: {**ARCHIVE, "model_archive": _zip({
+        "config.json": json.dumps({"architectures": ["BertModel"], "auto_map": {"AutoModel": "x.Y"}}).encode(),
+        "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ", "vocab.txt": b"a"})},
+     "model_archive", "custom code"),
+    ("archive-oversize", lambda: {**ARCHIVE, "model_archive": SimpleUploadedFile("big.zip", b"x" * 2048)},
+     "model_archive", "upload limit"),
+    ("run-missing", lambda: dict(RUNS), "run_files", "upload one TREC run"),
+    ("run-five-columns", lambda: {**RUNS, "run_files": [_run("1 Q0 1 1 3.0\n")]}, "run_files", "6 columns"),
+    ("run-bad-score", lambda: {**RUNS, "run_files": [_run("1 Q0 1 1 high t\n")]}, "run_files", "not a number"),
+    ("run-nan-score", lambda: {**RUNS, "run_files": [_run("1 Q0 1 1 nan t\n")]}, "run_files", "finite"),
+    ("run-duplicate-doc", lambda: {**RUNS, "run_files": [_run(GOOD_RUN_LINE * 2)]}, "run_files", "twice"),
+    ("run-unknown-query", lambda: {**RUNS, "run_files": [_run("q-missing Q0 1 1 3.0 t\n")]}, "run_files",
+     "query id"),
+    ("run-unknown-doc", lambda: {**RUNS, "run_files": [_run("1 Q0 no-such-doc 1 3.0 t\n")]}, "run_files",
+     "document id"),
+    ("run-empty", lambda: {**RUNS, "run_files": [_run("")]}, "run_files", "empty"),
+    ("run-not-utf8", lambda: {**RUNS, "run_files": [_run("1 Q0 \udcff 1 1 t\n".encode("utf-8", "surrogateescape")
+                                                         .decode("latin-1"))]}, "run_files", ""),
+    ("run-unnamed-dataset", lambda: {**RUNS, "run_files": [_run(GOOD_RUN_LINE, name="myrun.trec")]}, "run_files",
+     "which dataset"),
+]
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("eve", password="x-long-pass-123")
+
+
+@pytest.fixture
+def api(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture(autouse=True)
+def small_uploads(settings):
+    settings.UPLOAD_MAX_BYTES = 1024
+
+
+def _multipart(payload: dict) -> dict:
+    data = {}
+    for key, value in payload.items():
+        data[key] = json.dumps(value) if key == "params" else value
+    return data
+
+
+def _no_rows():
+    assert Submission.objects.count() == 0
+    assert Evaluation.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case, build, field, words", CASES, ids=[c[0] for c in CASES])
+def test_api_rejects(api, case, build, field, words):
+    response = api.post("/api/submissions/", _multipart(build()), format="multipart")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert field in body, body
+    assert words.lower() in json.dumps(body[field]).lower(), body
+    _no_rows()
+
+
+FORM_CASES = [c for c in CASES if c[2] in ("name", "retriever", "datasets", "model_archive", "run_files", "params")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case, build, field, words", FORM_CASES, ids=[c[0] for c in FORM_CASES])
+def test_form_rejects(client, user, case, build, field, words):
+    client.force_login(user)
+    data = build()
+    params = data.pop("params", None) or {}
+    data["params_json"] = json.dumps(params) if params else ""
+    response = client.post("/submit/", data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "errorlist" in html
+    _no_rows()
+
+
+@pytest.mark.django_db
+def test_unauthenticated_submit_is_refused(client):
+    assert APIClient().post("/api/submissions/", BASE, format="json").status_code == 401
+    response = client.post("/submit/", BASE)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    _no_rows()
+
+
+@pytest.mark.django_db
+def test_other_users_private_submission_is_invisible(api, django_user_model):
+    other = django_user_model.objects.create_user("mallory", password="x")
+    from leaderboard.models import Family, Source
+
+    private = Submission.objects.create(owner=other, name="secret", family=Family.BM25, source=Source.REFERENCE,
+                                        is_public=False)
+    public = Submission.objects.create(owner=other, name="open", family=Family.BM25, source=Source.REFERENCE)
+    assert api.get(f"/api/submissions/{private.pk}/").status_code == 404
+    assert api.get(f"/api/submissions/{private.pk}/status/").status_code == 404
+    assert api.post(f"/api/submissions/{private.pk}/cancel/").status_code == 404
+    assert api.post(f"/api/submissions/{public.pk}/cancel/").status_code == 404  # public, but not yours
+    assert api.get(f"/api/submissions/{public.pk}/").status_code == 200
+    assert [s["id"] for s in api.get("/api/submissions/").json()["results"]] == []
+
+
+@pytest.mark.django_db
+def test_rate_limit_and_active_cap(api, user, settings):
+    settings.SUBMISSIONS_PER_HOUR = 1
+    assert api.post("/api/submissions/", BASE, format="json").status_code == 201
+    response = api.post("/api/submissions/", BASE, format="json")
+    assert response.status_code == 400 and "limit is 1" in str(response.json())
+    settings.SUBMISSIONS_PER_HOUR = 100
+    settings.MAX_ACTIVE_EVALUATIONS_PER_USER = 1
+    response = api.post("/api/submissions/", BASE, format="json")
+    assert response.status_code == 400 and "queued or running" in str(response.json())
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_ids_of_a_large_dataset_are_checked_by_the_worker(api, settings):
+    """Above RUN_FILE_CHECK_MAX_DOCS the upload request only parses the run (no corpus scan in a web
+    request); the evaluation then fails with the same message and stores nothing."""
+    from leaderboard.models import Result
+    from leaderboard.evaluations.worker import run_evaluation
+
+    settings.RUN_FILE_CHECK_MAX_DOCS = 10  # ADI's 82 documents count as large
+    response = api.post("/api/submissions/", _multipart({**RUNS, "run_files": [_run("1 Q0 no-such-doc 1 3.0 t\n")]}),
+                        format="multipart")
+    assert response.status_code == 201, response.content
+    evaluation = Evaluation.objects.get()
+    assert run_evaluation(evaluation.pk, evaluation.attempts) == "failed"
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.FAILED
+    assert "document id(s) not in classic-ir/adi for query 1, e.g. no-such-doc" in evaluation.error
+    assert not Result.objects.exists()
