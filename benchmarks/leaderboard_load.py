@@ -37,7 +37,8 @@ end
 def environment(database: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
             "CACHE_URL": "redis://127.0.0.1:6379/7", "DEBUG": "0", "SECRET_KEY": "load-test-only",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings"}
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 
 def manage(env: dict, *args: str) -> None:

@@ -41,8 +41,8 @@ def main() -> None:
     from django.db.models import Count
 
     from datasets_registry.services import sync_catalog
-    from leaderboard.submissions import services
     from leaderboard.models import Evaluation, Result, Submission
+    from leaderboard.submissions import services
 
     call_command("migrate", verbosity=0)
     sync_catalog()

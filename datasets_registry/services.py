@@ -101,7 +101,8 @@ def import_dataset(record: DatasetRecord, folder) -> Path:
         try:
             loader(staging, name=record.key, split=record.split, options=record.options)
         except DatasetFileError as exc:
-            raise DatasetFileError(f"{record.key}: the folder does not hold the expected {record.format} layout: {exc}") from None
+            raise DatasetFileError(f"{record.key}: the folder does not hold the expected {record.format} layout: "
+                                   f"{exc}") from None
 
     return storage.import_folder(record, folder, validate=validate)
 

@@ -58,7 +58,8 @@ def availability(record: DatasetRecord) -> Availability:
     if (cache_dir(record) / MARKER).exists():
         return Availability("available", str(cache_dir(record)))
     if record.restricted:
-        return Availability("restricted", f"run: python manage.py datasets import {record.key} FOLDER (see: datasets show {record.key})")
+        return Availability("restricted", f"run: python manage.py datasets import {record.key} FOLDER "
+                                          f"(see: datasets show {record.key})")
     mirror = Path(settings.MIRROR_DIR) / record.mirror if record.mirror else None
     if mirror and mirror.is_dir():
         return Availability("not downloaded", f"local mirror present; run: {fetch_command(record)}")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Result, Submission
+from leaderboard.submissions import services
 from leaderboard.submissions.selectors import reproducibility
 
 

@@ -7,7 +7,6 @@ from django.utils.text import slugify
 
 from runners.families import FAMILIES
 
-
 # The families as database choices, from their records (runners/families.py): Family.DENSE == "dense".
 Family = models.TextChoices("Family", [(name.upper().replace("-", "_"), (name, record.label))
                                        for name, record in FAMILIES.items()])

@@ -4,8 +4,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from datasets_registry.models import Benchmark
-from leaderboard.models import Result, Submission
 from leaderboard.board.cache import invalidate_leaderboards
+from leaderboard.models import Result, Submission
 
 
 @receiver([post_save, post_delete], sender=Result)

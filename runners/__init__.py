@@ -3,8 +3,8 @@
 Plain Python, no Django: usable from the CLI, a Celery worker or a notebook.
 """
 from runners.data import Corpus, Dataset, Document
-from runners.evaluate import Outcome, evaluate
 from runners.errors import RunnerError, UserInputError
+from runners.evaluate import Outcome, evaluate
 from runners.specs import RetrieverSpec, get_spec, reference_specs
 
 __all__ = [

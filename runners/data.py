@@ -29,7 +29,7 @@ class Corpus:
         self._size = size
 
     @classmethod
-    def from_documents(cls, documents: Iterable[Document]) -> "Corpus":
+    def from_documents(cls, documents: Iterable[Document]) -> Corpus:
         docs = list(documents)
         return cls(lambda: docs, len(docs))
 

@@ -34,7 +34,7 @@ class PeakMemory:
             self.peak = max(self.peak, self._process.memory_info().rss)
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self.peak = self._process.memory_info().rss
         self._thread.start()
         return self
@@ -101,7 +101,7 @@ def code_commit() -> str:
 
 
 class Stopwatch:
-    def __enter__(self) -> "Stopwatch":
+    def __enter__(self) -> Stopwatch:
         self.start = time.perf_counter()
         return self
 

@@ -176,7 +176,8 @@ def _read_gguf(file: Path) -> tuple[dict, int]:
 def _require_tokenizer(path: Path) -> None:
     if not any((path / name).is_file() for name in TOKENIZER_FILES):
         raise UserInputError(
-            f"{path}: no tokenizer files (one of {', '.join(TOKENIZER_FILES)}); save it with tokenizer.save_pretrained()"
+            f"{path}: no tokenizer files (one of {', '.join(TOKENIZER_FILES)}); "
+            "save it with tokenizer.save_pretrained()"
         )
 
 

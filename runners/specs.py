@@ -31,9 +31,9 @@ class RetrieverSpec:
     wants_gpu: bool = False
     reference: bool = True
     # Hybrid family: the specs of params["runs"], in order, where a run is not a reference name (a user's model).
-    components: tuple["RetrieverSpec", ...] = ()
+    components: tuple[RetrieverSpec, ...] = ()
 
-    def with_params(self, **params: Any) -> "RetrieverSpec":
+    def with_params(self, **params: Any) -> RetrieverSpec:
         return replace(self, params={**self.params, **params})
 
 

@@ -25,7 +25,7 @@ class Filters:
     kind: str = ""  # a key of KINDS
 
     @classmethod
-    def from_params(cls, params) -> "Filters":
+    def from_params(cls, params) -> Filters:
         return cls(**{f.name: params.get(f.name, "").strip() for f in fields(cls)})
 
     def apply(self, submissions: QuerySet[Submission]) -> QuerySet[Submission]:

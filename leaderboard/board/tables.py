@@ -24,6 +24,7 @@ from runners.metrics import MAIN_METRIC
 
 # Per dataset, the best row is tested against this many runners-up; lower rows are not tested.
 SIGNIFICANCE_DEPTH = 20
+NO_FILTERS = Filters()
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Table:
         return sorted(present, key=value, reverse=descending) + missing
 
 
-def leaderboard(user, benchmark: str | None = None, metric: str = MAIN_METRIC, filters: Filters = Filters(),
+def leaderboard(user, benchmark: str | None = None, metric: str = MAIN_METRIC, filters: Filters = NO_FILTERS,
                 test: str = "t-test", correction: str = "holm") -> Table:
     """The table of one benchmark (or of every dataset), cached per viewer scope and options.
 

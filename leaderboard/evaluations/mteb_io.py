@@ -75,7 +75,8 @@ def task_results(rows: list[tuple[DatasetRecord, dict[str, float], float | None]
     return tasks
 
 
-def export_outcomes(outcomes: dict[str, Outcome], folder: Path, model_name: str, revision: str = "no_revision_available") -> list[Path]:
+def export_outcomes(outcomes: dict[str, Outcome], folder: Path, model_name: str,
+                    revision: str = "no_revision_available") -> list[Path]:
     catalog = load_catalog()
     rows = [(catalog.get(key), o.metrics, o.timings.get("index_seconds", 0.0) + o.timings.get("search_seconds", 0.0))
             for key, o in outcomes.items()]

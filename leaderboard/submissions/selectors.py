@@ -6,7 +6,6 @@ from django.db.models import Prefetch, QuerySet
 from leaderboard.models import Evaluation, Result, Submission
 from runners.metrics import METRICS
 
-
 CURRENT_RESULTS = "current_results"
 
 

@@ -61,7 +61,7 @@ def finished_page_shows(browser, status):
 
 
 @pytest.mark.slow
-def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, screenshot, start_worker, tmp_path):
+def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, screenshot, start_worker, tmp_path):  # noqa: F811  (a fixture)
     start_worker("ui", queues="cpu,gpu")
     run = make_run_file(tmp_path / "classic-ir__adi.trec")
     sign_up(browser, live_server, "ada")
@@ -103,7 +103,8 @@ def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, scree
     assert cells[0] == ADI
     assert cells[headers.index("nDCG@10")] == floatformat(result.metrics["ndcg@10"], 4)
 
-    assert browser.find_element(By.ID, "model-page").get_attribute("href") == f"{live_server.url}/models/{submission.slug}/"
+    link = browser.find_element(By.ID, "model-page").get_attribute("href")
+    assert link == f"{live_server.url}/models/{submission.slug}/"
 
     browser.find_element(By.LINK_TEXT, "My submissions").click()  # the site's navigation leads back to it
     wait(browser, EC.url_matches(r"/submissions/$"), "the list of my submissions")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from leaderboard.models import Submission
 from leaderboard.evaluations.mteb_io import MtebFormatError, export_submission, import_results
+from leaderboard.models import Submission
 
 
 class Command(BaseCommand):

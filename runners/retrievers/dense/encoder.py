@@ -78,7 +78,7 @@ class DenseEncoder:
             return {k: v.pin_memory() for k, v in encoded.items()} if on_gpu else encoded
 
         @torch.inference_mode()
-        def forward(encoded) -> "torch.Tensor":
+        def forward(encoded) -> torch.Tensor:
             encoded = {k: v.to(self.device, non_blocking=True) for k, v in encoded.items()}
             hidden = self.model(**encoded).last_hidden_state
             return self._pool(hidden, encoded["attention_mask"])

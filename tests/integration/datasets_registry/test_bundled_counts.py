@@ -24,7 +24,8 @@ def test_bundled_collection_counts(key, data_dir):
     dataset = load(record)
     ids = [doc.doc_id for doc in dataset.corpus]
     counts = actual_counts(dataset)
-    assert (counts["docs"], counts["queries"], counts["judged_queries"], counts["qrels"], ids[0], ids[-1]) == PINNED[key]
+    found = (counts["docs"], counts["queries"], counts["judged_queries"], counts["qrels"], ids[0], ids[-1])
+    assert found == PINNED[key]
     assert all(check.ok for check in check_dataset(record, dataset))
 
 

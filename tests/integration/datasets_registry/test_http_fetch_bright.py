@@ -7,7 +7,11 @@ from datasets_registry.loaders.textfiles import DatasetFileError
 from datasets_registry.services import load
 from runners import evaluate, get_spec
 from tests.integration.datasets_registry.upstream import (
-    BRIGHT_DOCUMENTS, BRIGHT_EXAMPLES, LOCO_DOCUMENTS, md5, parquet_bytes,
+    BRIGHT_DOCUMENTS,
+    BRIGHT_EXAMPLES,
+    LOCO_DOCUMENTS,
+    md5,
+    parquet_bytes,
 )
 
 DOCS = [

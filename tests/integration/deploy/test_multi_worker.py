@@ -19,9 +19,9 @@ from django.core.management import call_command
 
 from datasets_registry.services import dataset_rows
 from leaderboard.evaluations.dispatch import new_evaluation, send_tasks
+from leaderboard.models import Evaluation, Result, Source, Submission
 from leaderboard.submissions import services
 from leaderboard.submissions.checks import resolve_datasets
-from leaderboard.models import Evaluation, Result, Source, Submission
 from runners import artifacts
 from tests.integration.pipeline.conftest import wait_until
 

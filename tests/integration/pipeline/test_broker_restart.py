@@ -1,8 +1,8 @@
 """Stop the broker while jobs are queued, start it again: the reconciler (celery beat) resends them."""
 import pytest
 
-from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Result
+from leaderboard.submissions import services
 from tests.integration.pipeline.conftest import wait_until
 
 pytestmark = pytest.mark.slow

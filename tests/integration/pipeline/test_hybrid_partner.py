@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 import runners
-from leaderboard.models import Evaluation, Result, Submission
 from leaderboard.evaluations.worker import run_evaluation
+from leaderboard.models import Evaluation, Result, Submission
 from tests.helpers import load_beir_dataset
 from tests.integration.pipeline.conftest import ADI, minilm_archive
 

@@ -4,8 +4,8 @@ import signal
 
 import pytest
 
-from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Result
+from leaderboard.submissions import services
 from tests.integration.pipeline.conftest import ADI, wait_until
 
 pytestmark = pytest.mark.slow

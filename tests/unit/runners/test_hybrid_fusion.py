@@ -32,7 +32,8 @@ def assert_same_run(ours: dict, theirs: dict) -> None:
     assert set(ours) == set(theirs)
     for qid in ours:
         assert set(ours[qid]) == set(theirs[qid])
-        np.testing.assert_allclose([ours[qid][d] for d in theirs[qid]], list(theirs[qid].values()), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose([ours[qid][d] for d in theirs[qid]], list(theirs[qid].values()),
+                                   rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 QUERIES = 20
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def build(rows: int, datasets: int = 3) -> None:
     data = [f.dataset(f"bench/d{i}") for i in range(datasets)]
     for n in range(rows):

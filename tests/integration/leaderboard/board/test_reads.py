@@ -1,8 +1,8 @@
-"""The board's reads (tables, efficiency, model pages, comparisons) against real PostgreSQL, on rows whose right answers are known."""
+"""The board's reads (tables, efficiency, model pages, comparisons) against real PostgreSQL, on rows whose right
+answers are known."""
 import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.cache import cache
 
 from datasets_registry.aggregates import aggregates
 from leaderboard.board import exports
@@ -17,13 +17,6 @@ from tests.integration.leaderboard import factories as f
 pytestmark = pytest.mark.django_db
 ANONYMOUS = AnonymousUser()
 QUERIES = 30
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def scores(level: float, seed: int = 0, spread: float = 0.2) -> list[float]:

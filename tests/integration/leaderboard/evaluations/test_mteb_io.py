@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from leaderboard.models import Result, Source
 from leaderboard.evaluations.mteb_io import MtebFormatError, export_outcomes, import_results, read_task_file
+from leaderboard.models import Result, Source
 from runners.evaluate import Outcome
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,8 @@ def test_bad_files_are_refused(tmp_path):
     path.write_text(json.dumps({"hello": 1}))
     with pytest.raises(MtebFormatError, match="not an mteb results file"):
         read_task_file(path)
-    path.write_text(json.dumps({"task_name": "SciFact", "scores": {"test": [{"hf_subset": "default", "recall_at_1": 1}]}}))
+    entry = {"hf_subset": "default", "recall_at_1": 1}
+    path.write_text(json.dumps({"task_name": "SciFact", "scores": {"test": [entry]}}))
     with pytest.raises(MtebFormatError, match="SciFact/test/default has no ndcg_at_10"):
         read_task_file(path)
     path.write_text(json.dumps({"task_name": "Banking77Classification", "scores": {"test": [{"accuracy": 1}]}}))

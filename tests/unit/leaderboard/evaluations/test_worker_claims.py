@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from datasets_registry.services import dataset_row
 from leaderboard.evaluations import reconciler, store, worker
-from leaderboard.submissions import services
 from leaderboard.models import Evaluation, Family, Result, Source, Submission
+from leaderboard.submissions import services
 from leaderboard.submissions.selectors import reproducibility
 from runners.evaluate import Outcome
 from runners.metrics import METRICS

@@ -205,8 +205,8 @@ def test_rate_limit_and_active_cap(api, user, settings):
 def test_run_ids_of_a_large_dataset_are_checked_by_the_worker(api, settings):
     """Above RUN_FILE_CHECK_MAX_DOCS the upload request only parses the run (no corpus scan in a web
     request); the evaluation then fails with the same message and stores nothing."""
-    from leaderboard.models import Result
     from leaderboard.evaluations.worker import run_evaluation
+    from leaderboard.models import Result
 
     settings.RUN_FILE_CHECK_MAX_DOCS = 10  # ADI's 82 documents count as large
     response = api.post("/api/submissions/", _multipart({**RUNS, "run_files": [_run("1 Q0 no-such-doc 1 3.0 t\n")]}),
