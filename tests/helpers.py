@@ -15,7 +15,7 @@ from django.conf import settings
 from runners.data import Corpus, Dataset, Document
 
 DATASETS_ROOT = settings.MIRROR_DIR
-# benchmark/dataset names of the bundled collections (see /work/shared/datasets/MANIFEST.md).
+# benchmark/dataset names of the bundled collections (see MANIFEST.md in the local mirror, RB_MIRROR_DIR).
 BUNDLED = (
     "classic-ir/adi", "classic-ir/medline", "classic-ir/cisi", "classic-ir/cranfield",
     "classic-ir/cacm", "classic-ir/npl", "code/cosqa",

@@ -210,7 +210,6 @@ def partner_submissions(owner, runs: list[str]) -> list[Submission]:
             raise field_error("params", f"runs: no submission {slug!r} of yours or public to fuse with")
         if not FAMILIES[partner.family].retriever or partner.family == Family.HYBRID \
                 or partner.source == Source.EXTERNAL:
-            raise field_error("params", f"runs: {slug} is a {partner.get_family_display()} submission without a "
-                                        "model to run; a fusion partner needs one (the compare page fuses stored "
-                                        "runs of any two rows)")
+            raise field_error("params", f"runs: {slug} is a {partner.get_family_display()} submission; a fusion "
+                                        "partner needs a model (the compare page fuses stored runs of any two rows)")
     return [found[slug] for slug in slugs]

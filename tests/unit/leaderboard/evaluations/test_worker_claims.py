@@ -74,9 +74,19 @@ def test_store_is_idempotent_and_rerun_keeps_history_with_deltas(evaluation):
     assert deltas["ndcg@10"] == pytest.approx(0.02)
 
 
-def test_reconciler_fails_vanished_workers(evaluation, settings):
+def test_reconciler_requeues_vanished_workers_until_their_deliveries_are_used(evaluation, settings):
+    settings.MAX_DELIVERIES = 2
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
     worker.claim(evaluation.pk, 1, "t1", "w1@h")
-    Evaluation.objects.filter(pk=evaluation.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
-    assert reconciler.reconcile()["failed"] == 1
+    Evaluation.objects.filter(pk=evaluation.pk).update(heartbeat_at=long_ago)
+    assert reconciler.reconcile()["requeued"] == 1
     evaluation.refresh_from_db()
-    assert evaluation.status == "failed" and "stopped sending heartbeats" in evaluation.error
+    assert evaluation.status == "queued" and evaluation.task_id != "t1" and evaluation.deliveries == 1
+    assert worker.claim(evaluation.pk, 1, "t1", "w1@h") is not None  # the dead worker's message, redelivered late
+    assert worker.claim(evaluation.pk, 1, evaluation.task_id, "w2@h") is None  # ...got there first: this one waits
+
+    Evaluation.objects.filter(pk=evaluation.pk).update(heartbeat_at=long_ago)
+    assert reconciler.reconcile()["failed"] == 1  # second vanished delivery of two: failed, not requeued
+    evaluation.refresh_from_db()
+    assert evaluation.status == "failed" and "stopped sending heartbeats (last at" in evaluation.error
+    assert "2 times" in evaluation.error
