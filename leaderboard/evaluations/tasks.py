@@ -25,7 +25,10 @@ def evaluate_evaluation(self, evaluation_id: int, attempt: int) -> str:
             worker.fail(evaluation_id, attempt, f"gave up after {self.request.retries + 1} tries: {exc}")
             return "failed"
         delay = backoff(self.request.retries)
-        worker.back_to_queue(evaluation_id, attempt, str(exc), delay, retry=self.request.retries + 1)
+        try:
+            worker.back_to_queue(evaluation_id, attempt, str(exc), delay, retry=self.request.retries + 1)
+        except worker.DATABASE_FAULTS:
+            pass  # the database is what failed: the retry goes out all the same; its claim (same task id) takes the row
         raise self.retry(countdown=delay, exc=exc) from exc
     except SoftTimeLimitExceeded:
         worker.fail(evaluation_id, attempt, f"the evaluation exceeded the time limit of "
