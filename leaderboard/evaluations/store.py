@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from datasets_registry.services import dataset_row
+from leaderboard.files import StoredFiles
 from leaderboard.models import Evaluation, QueryScore, Result, Source, Submission, metric_field
 from runners.evaluate import Outcome
 from runners.metrics import MAIN_METRIC, METRICS
@@ -36,13 +37,14 @@ def store_outcome(evaluation: Evaluation, outcome: Outcome, attempt: int) -> Res
         provenance=outcome.provenance,
         judged_queries=len(outcome.per_query),
     )
-    result.run_file.save(f"{evaluation.pk}-{attempt}.trec.gz", _run_file(outcome, evaluation.submission.slug),
-                         save=False)
-    result.save()
-    QueryScore.objects.bulk_create(
-        QueryScore(result=result, query_id=qid, **{metric_field(m.name): scores[m.name] for m in METRICS})
-        for qid, scores in outcome.per_query.items()
-    )
+    with StoredFiles() as files:
+        files.save(result.run_file, f"{evaluation.pk}-{attempt}.trec.gz",
+                   _run_file(outcome, evaluation.submission.slug))
+        result.save()
+        QueryScore.objects.bulk_create(
+            QueryScore(result=result, query_id=qid, **{metric_field(m.name): scores[m.name] for m in METRICS})
+            for qid, scores in outcome.per_query.items()
+        )
     evaluation.status = Evaluation.Status.SUCCEEDED
     evaluation.progress_phase = "done"
     evaluation.progress_percent = 100.0

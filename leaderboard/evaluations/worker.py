@@ -6,7 +6,6 @@ fails the evaluation at once with its real cause.
 """
 from __future__ import annotations
 
-import errno
 import logging
 import threading
 from datetime import timedelta
@@ -20,6 +19,7 @@ from datasets_registry.catalog import load_catalog
 from datasets_registry.services import load
 from leaderboard.evaluations.specs import build_spec
 from leaderboard.evaluations.store import store_current
+from leaderboard.files import storage_full
 from leaderboard.models import Evaluation, Source
 from runners.errors import RunnerError, UserInputError
 from runners.evaluate import evaluate, evaluate_run
@@ -28,9 +28,9 @@ from runners.trec_run import read_run
 
 log = logging.getLogger(__name__)
 
-# Faults of the platform under the worker rather than of the evaluation: the database connection, the disk.
+# Faults of the platform under the worker rather than of the evaluation: the database connection (a full disk:
+# leaderboard/files.py).
 DATABASE_FAULTS = (OperationalError, InterfaceError)
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class Transient(Exception):
@@ -184,6 +184,7 @@ def run_evaluation(evaluation_id: int, attempt: int, *, task_id: str = "", worke
         with Heartbeat(evaluation) as beat:
             outcome = _outcome(evaluation, beat)
             beat.progress("storing", 95.0)
+        return "succeeded" if store_current(evaluation_id, attempt, outcome) else "stopped"
     except Stopped:
         return "stopped"
     except RunnerError as exc:  # raised by our code, which knows whether another try can help
@@ -196,18 +197,14 @@ def run_evaluation(evaluation_id: int, attempt: int, *, task_id: str = "", worke
     except (ConnectionError, TimeoutError) as exc:  # a network fault no code of ours wrapped
         raise Transient(f"{exc.__class__.__name__}: {exc}") from exc
     except OSError as exc:
-        if exc.errno in DISK_FULL:
-            raise Transient(f"the worker's disk is full: {exc}") from exc
+        if full := storage_full(exc):
+            raise Transient(str(full)) from exc
         return _crashed(evaluation_id, attempt, exc)
     except MemoryError:
         fail(evaluation_id, attempt, "the evaluation ran out of memory on the worker")
         return "failed"
     except Exception as exc:
         return _crashed(evaluation_id, attempt, exc)
-    try:
-        return "succeeded" if store_current(evaluation_id, attempt, outcome) else "stopped"
-    except DATABASE_FAULTS as exc:
-        raise Transient(f"database unavailable while storing: {exc}") from exc
 
 
 def _crashed(evaluation_id: int, attempt: int, exc: Exception) -> str:

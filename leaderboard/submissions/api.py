@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from leaderboard.files import StorageFull
 from leaderboard.submissions import services
 from leaderboard.submissions.selectors import current_results, submission_state, with_evaluations
 from leaderboard.submissions.serializers import (
@@ -59,6 +60,8 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         except ValidationError as error:
             raise APIValidationError({k if k != "__all__" else "non_field_errors": v
                                       for k, v in error.message_dict.items()}) from None
+        except StorageFull as full:  # the server's fault, not the request's: 503, and nothing was kept
+            return Response({"detail": str(full)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: StatusSerializer})

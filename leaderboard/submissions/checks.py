@@ -17,6 +17,7 @@ from django.utils import timezone
 from datasets_registry.catalog import CatalogError, load_catalog
 from datasets_registry.services import load
 from datasets_registry.storage import availability
+from leaderboard.files import storage_full
 from leaderboard.models import Evaluation, Family, Source, Submission
 from leaderboard.visibility import visible_submissions
 from runners.errors import UserInputError
@@ -107,9 +108,15 @@ def _check_upload_size(field: str, upload) -> None:
 
 def _to_temp_file(upload, suffix: str = "") -> Path:
     handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix, prefix="rb-upload-")
-    with handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
+    try:
+        with handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+    except OSError as exc:
+        Path(handle.name).unlink(missing_ok=True)
+        if full := storage_full(exc):
+            raise full from exc
+        raise
     upload.seek(0)
     return Path(handle.name)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from datasets_registry.catalog import load_catalog
 from datasets_registry.services import dataset_rows
 from leaderboard.evaluations.dispatch import new_evaluation, send_on_commit
+from leaderboard.files import StoredFiles
 from leaderboard.models import Evaluation, Family, Source, Submission
 from leaderboard.submissions import checks
 from leaderboard.submissions.params import clean_params
@@ -25,7 +26,8 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
            model_archive=None, params=None, run_files=None, is_public: bool = True) -> Submission:
     """Validate everything, then write the submission and one queued evaluation per dataset.
 
-    Raises ValidationError (field -> messages) before any row is written.
+    Raises ValidationError (field -> messages) before any row is written, StorageFull (and keeps no file) when
+    the uploads cannot be stored.
     """
     checks.check_submission_limits(owner)
     source = source or (Source.RUN_FILE if family == Family.RUN_FILE else "")
@@ -54,23 +56,22 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
                       vocabulary_size=None if family == Family.DENSE else model.vocabulary_size)
     checks.check_submission_limits(owner, new_evaluations=len(records))
 
-    with transaction.atomic():
+    with StoredFiles() as files, transaction.atomic():
         rows = dataset_rows(records)
         submission = Submission(owner=owner, name=name, description=description or "", paper_url=paper_url or "",
                                 code_url=code_url or "", licence=licence or "", family=family, source=source,
                                 params=params, is_public=bool(is_public),
                                 requested_datasets=[r.key for r in records], **fields)
         if source == Source.ARCHIVE:
-            submission.model_archive.save(f"{fields['model_checksum']}{_archive_suffix(model_archive.name)}",
-                                          model_archive, save=False)
+            files.save(submission.model_archive, f"{fields['model_checksum']}{_archive_suffix(model_archive.name)}",
+                       model_archive)
         submission.save()
         evaluations = []
         for row in rows:
             evaluation = new_evaluation(submission, row)
             if source == Source.RUN_FILE:
                 upload = run_uploads[row.key]
-                evaluation.run_file.save(f"{submission.slug}__{row.benchmark.slug}__{row.slug}.trec", upload,
-                                         save=False)
+                files.save(evaluation.run_file, f"{submission.slug}__{row.benchmark.slug}__{row.slug}.trec", upload)
             evaluation.save()
             evaluations.append(evaluation)
         send_on_commit(evaluations)

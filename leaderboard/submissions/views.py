@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from leaderboard.files import StorageFull
 from leaderboard.submissions import services
 from leaderboard.submissions.forms import SubmissionForm
 from leaderboard.submissions.selectors import evaluations_with_results, reproducibility, submission_state
@@ -23,6 +24,9 @@ def submit(request):
             submission = services.submit(request.user, **form.service_arguments())
         except ValidationError as error:
             form.add_service_errors(error)
+        except StorageFull as full:
+            form.add_error(None, str(full))
+            return render(request, "leaderboard/submissions/form.html", {"form": form}, status=503)
         else:
             messages.success(request, f"Submitted {submission.name}: "
                                       f"{submission.evaluations.count()} evaluation(s) queued.")
