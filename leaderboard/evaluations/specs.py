@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 
 from leaderboard.models import Family, Source, Submission
+from leaderboard.visibility import visible_submissions
 from runners.errors import EnvironmentProblem, UserInputError
 from runners.families import SUBMISSION_PARTNER
 from runners.model_archive import model_root, unpack
@@ -37,13 +38,14 @@ def hub_folder(model_id: str) -> Path:
         ) from None
 
 
-def partner_spec(run: str) -> RetrieverSpec:
-    """A hybrid's fusion partner: a reference retriever's name, or submission:<slug> (that submission's model)."""
+def partner_spec(run: str, owner) -> RetrieverSpec:
+    """A hybrid's fusion partner: a reference retriever's name, or submission:<slug> (that submission's model),
+    still visible to the hybrid's owner (it may have been made private or deleted since the submission)."""
     if not run.startswith(SUBMISSION_PARTNER):
         return get_spec(run)
-    partner = Submission.objects.filter(slug=run.removeprefix(SUBMISSION_PARTNER)).first()
+    partner = visible_submissions(owner).filter(slug=run.removeprefix(SUBMISSION_PARTNER)).first()
     if partner is None:
-        raise UserInputError(f"fusion partner {run} no longer exists")
+        raise UserInputError(f"fusion partner {run} no longer exists or is no longer visible to the submitter")
     return build_spec(partner)
 
 
@@ -58,7 +60,7 @@ def build_spec(submission: Submission) -> RetrieverSpec:
     if submission.source == Source.REFERENCE:
         if submission.retriever:
             return get_spec(submission.retriever).with_params(**params)
-        components = tuple(partner_spec(run) for run in params.get("runs", [])) \
+        components = tuple(partner_spec(run, submission.owner) for run in params.get("runs", [])) \
             if submission.family == Family.HYBRID else ()
         return RetrieverSpec(name=submission.slug, family=submission.family, params=params,
                              wants_gpu=submission.wants_gpu, reference=False, components=components)
