@@ -6,6 +6,7 @@ form and API, the worker and the docs read these records; adding a family is add
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,23 +34,36 @@ class Param:
                 return False
             raise ValueError("expected true or false")
         if self.kind is list:
-            items = value if isinstance(value, list) else [v.strip() for v in str(value).split(",")]
-            return [str(v) for v in items if str(v)]
+            items = value if isinstance(value, list) else str(value).split(",")
+            if not all(isinstance(v, str) for v in items) or len(items) > MAX_ITEMS:
+                raise ValueError(f"expected up to {MAX_ITEMS} names")
+            return [_text(v.strip(), self.max_chars) for v in items if v.strip()]
         if self.kind in (int, float):
-            if isinstance(value, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise ValueError("expected a number")
             number = self.kind(value) if self.kind is float else int(str(value))
+            if not math.isfinite(number):
+                raise ValueError("expected a finite number")
             if self.low is not None and number < self.low or self.high is not None and number > self.high:
                 raise ValueError(f"must be between {self.low:g} and {self.high:g}")
             return number
-        text = str(value)
-        if len(text) > self.max_chars:
-            raise ValueError(f"at most {self.max_chars} characters")
+        if not isinstance(value, str):
+            raise ValueError("expected text")
+        text = _text(value, self.max_chars)
         if self.choices and text not in self.choices:
             raise ValueError(f"one of {', '.join(self.choices)}")
         return text
 
 
+def _text(value: str, max_chars: int) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    if len(value) > max_chars:
+        raise ValueError(f"at most {max_chars} characters")
+    return value
+
+
+MAX_ITEMS = 8  # fusion partners
 PARAMS: dict[str, Param] = {
     "pooling": Param(str, "dense pooling", choices=("mean", "cls", "max", "last")),
     "normalize": Param(bool, "L2-normalise embeddings (cosine)"),

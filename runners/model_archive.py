@@ -15,14 +15,17 @@ import shutil
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from runners.errors import UserInputError
-from runners.model_dir import PICKLE_SUFFIXES, ModelDir, validate_model_dir
+from runners.model_dir import CHECKSUM_SUFFIXES, PICKLE_SUFFIXES, ModelDir, validate_model_dir
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 MAX_ENTRIES = 10_000
+MAX_RATIO = 10
+MIN_UNPACKED_LIMIT = 1 << 20  # a tiny archive of JSON files may compress well
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,17 @@ def _zip_entries(path: Path, archive: str) -> list[Entry]:
     return entries
 
 
+def kept(entry: Entry) -> bool:
+    """Only what the loaders read is unpacked (configs, weights, tokenizer); READMEs, images and padding are not."""
+    return not entry.is_dir and entry.name.lower().endswith(CHECKSUM_SUFFIXES)
+
+
+def bounded_size(path: Path, unpacked_limit: int) -> int:
+    """The most bytes an archive may unpack to: a multiple of its own size (model weights hardly compress, so
+    more is a zip bomb), within the platform's limit."""
+    return min(unpacked_limit, max(MAX_RATIO * path.stat().st_size, MIN_UNPACKED_LIMIT))
+
+
 def _tar_entries(path: Path, archive: str) -> list[Entry]:
     entries = []
     with tarfile.open(path) as tf:
@@ -91,9 +105,11 @@ def list_entries(path: Path | str, unpacked_limit: int, archive_name: str | None
             ) from None
     if len(entries) > MAX_ENTRIES:
         raise UserInputError(f"{archive}: {len(entries)} entries, more than the limit of {MAX_ENTRIES}")
-    total = sum(e.size for e in entries)
-    if total > unpacked_limit:
-        raise UserInputError(f"{archive}: unpacks to {total:,} bytes, above the limit of {unpacked_limit:,}")
+    limit = bounded_size(path, unpacked_limit)
+    total = sum(e.size for e in entries if kept(e))
+    if total > limit:
+        raise UserInputError(f"{archive}: unpacks to {total:,} bytes, above the limit of {limit:,} (at most "
+                             f"{MAX_RATIO}x the archive's size, and {unpacked_limit:,} in all)")
     pickles = [e.name for e in entries if not e.is_dir and e.name.lower().endswith(PICKLE_SUFFIXES)]
     if pickles:
         raise UserInputError(
@@ -103,7 +119,7 @@ def list_entries(path: Path | str, unpacked_limit: int, archive_name: str | None
     files = [e for e in entries if not e.is_dir]
     if not any(PurePosixPath(e.name).name == "config.json" for e in files):
         raise UserInputError(f"{archive}: no config.json inside; archive the folder written by save_pretrained()")
-    return entries
+    return [e for e in entries if kept(e)]
 
 
 def model_root(folder: Path) -> Path:
@@ -116,34 +132,43 @@ def model_root(folder: Path) -> Path:
     raise UserInputError("config.json must be at the archive's top level or inside one top-level folder")
 
 
-def _extract(path: Path, target: Path, entries: list[Entry]) -> None:
-    """Write each checked entry below target (names were validated; links never created)."""
-    allowed = {e.name for e in entries}
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                name = _safe_name(info.filename, path.name)
-                if name not in allowed or info.is_dir() or not name:
-                    continue
-                out = target / name
-                out.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(out, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-    else:
-        with tarfile.open(path) as tf:
-            for member in tf.getmembers():
-                name = _safe_name(member.name, path.name)
-                if name not in allowed or not member.isfile() or not name:
-                    continue
-                out = target / name
-                out.parent.mkdir(parents=True, exist_ok=True)
-                src = tf.extractfile(member)
-                with src, open(out, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+def _extract(path: Path, target: Path, entries: list[Entry], limit: int, archive: str) -> None:
+    """Write each checked entry below target (names were validated; links never created), never more bytes in
+    all than `limit` whatever the archive declares."""
+    wanted = {e.name for e in entries}
+    budget = [limit]
+
+    def copy(source, name: str) -> None:
+        out = target / name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with source, open(out, "wb") as sink:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                budget[0] -= len(block)
+                if budget[0] < 0:
+                    raise UserInputError(f"{archive}: {name} unpacks to more than the archive declares")
+                sink.write(block)
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    name = _safe_name(info.filename, archive)
+                    if name in wanted and not info.is_dir():
+                        copy(zf.open(info), name)
+        else:
+            with tarfile.open(path) as tf:
+                for member in tf.getmembers():
+                    name = _safe_name(member.name, archive)
+                    if name in wanted and member.isfile():
+                        copy(tf.extractfile(member), name)
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as exc:
+        # encrypted members, unknown compression methods, bad CRCs, truncated streams
+        raise UserInputError(f"{archive}: cannot unpack ({exc}); archive the folder again without a password, "
+                             "with zip's default compression") from None
     resolved = target.resolve()
     for file in target.rglob("*"):
         if file.is_symlink() or not file.resolve().is_relative_to(resolved):
-            raise UserInputError(f"{path.name}: entry {file.name!r} escapes the model folder")
+            raise UserInputError(f"{archive}: entry {file.name!r} escapes the model folder")
 
 
 def unpack(path: Path | str, models_dir: Path, unpacked_limit: int, checksum: str | None = None,
@@ -158,7 +183,7 @@ def unpack(path: Path | str, models_dir: Path, unpacked_limit: int, checksum: st
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{checksum[:12]}-", dir=final.parent))
     try:
-        _extract(path, tmp, entries)
+        _extract(path, tmp, entries, bounded_size(path, unpacked_limit), archive_name or path.name)
         model_root(tmp)
         try:
             os.rename(tmp, final)

@@ -29,6 +29,8 @@ FAMILY_ARCHITECTURES = {
     "learned-sparse": ("ForMaskedLM",),
     "sparse-llm": ("ForCausalLM",),
 }
+# "...Model" endings that are language-model heads, not encoders (GPT2LMHeadModel, T5WithLMHeadModel).
+LM_HEADS = ("HeadModel",)
 FAMILY_HINTS = {
     "dense": "an encoder such as BertModel, XLMRobertaModel or MPNetModel",
     "learned-sparse": "a masked language model (architectures ending in ForMaskedLM)",
@@ -102,10 +104,8 @@ def _read_config(path: Path) -> dict:
     file = path / "config.json"
     if not file.is_file():
         raise UserInputError(f"{path}: config.json is missing; save the model with save_pretrained()")
-    try:
-        config = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UserInputError(f"{file}: not valid JSON ({err})") from None
+    config = _optional_json(file)
+    _check_config_values(file, config)
     for name in ("config.json", "tokenizer_config.json"):
         settings = config if name == "config.json" else _optional_json(path / name)
         if "auto_map" in settings or settings.get("trust_remote_code"):
@@ -117,23 +117,59 @@ def _read_config(path: Path) -> dict:
 
 
 def _optional_json(file: Path) -> dict:
+    """A JSON object file of the model folder ({} when absent); UserInputError naming it otherwise."""
+    if not file.is_file():
+        return {}
     try:
-        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UserInputError(f"{file}: not valid JSON ({err})") from None
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise UserInputError(f"{file.name}: not valid JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise UserInputError(f"{file.name}: must be a JSON object ({{...}}), not {type(value).__name__}")
+    return value
+
+
+# Sizes a config may declare: positive integers, bounded (a larger one is a typo or an attack on memory).
+CONFIG_SIZES = {"hidden_size": 1 << 16, "vocab_size": 1 << 22, "num_hidden_layers": 1024,
+                "num_attention_heads": 1024, "max_position_embeddings": 1 << 21}
+
+
+def _check_config_values(file: Path, config: dict) -> None:
+    architectures = config.get("architectures", [])
+    if not isinstance(architectures, list) or not all(isinstance(a, str) for a in architectures):
+        raise UserInputError(f"{file.name}: architectures must be a list of class names, e.g. [\"BertModel\"]")
+    for key, high in CONFIG_SIZES.items():
+        value = config.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= high):
+            raise UserInputError(f"{file.name}: {key} must be a whole number from 1 to {high:,}, not {value!r}")
+
+
+SHARD_INDEX = "model.safetensors.index.json"
 
 
 def _safetensors_files(path: Path) -> list[Path]:
-    weights = sorted(path.glob("*.safetensors"))
-    if weights:
-        return weights
+    """The weight files transformers will load: the shards a model.safetensors.index.json names, else
+    model.safetensors (other .safetensors files are never loaded, so they count for nothing)."""
+    index = _optional_json(path / SHARD_INDEX)
+    if index:
+        weight_map = index.get("weight_map")
+        if not isinstance(weight_map, dict) or not weight_map:
+            raise UserInputError(f"{SHARD_INDEX}: needs a non-empty weight_map of tensor -> file")
+        shards = sorted({str(name) for name in weight_map.values()})
+        missing = [name for name in shards if "/" in name or not (path / name).is_file()]
+        if missing:
+            raise UserInputError(f"{SHARD_INDEX}: names shard(s) not in the folder: {', '.join(missing[:3])}")
+        return [path / name for name in shards]
+    if (path / "model.safetensors").is_file():
+        return [path / "model.safetensors"]
     pickles = sorted(p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES)
     if pickles:
         raise UserInputError(
             f"{path}: weights are pickle files ({', '.join(pickles)}), which are refused because loading them "
             "can run code; convert with model.save_pretrained(dir, safe_serialization=True) and send model.safetensors"
         )
-    raise UserInputError(f"{path}: no weights found; expected model.safetensors (or one .gguf file)")
+    raise UserInputError(f"{path}: no weights found; expected model.safetensors, shards with {SHARD_INDEX}, "
+                         "or one .gguf file")
 
 
 def _safetensors_parameters(file: Path) -> int:
@@ -144,9 +180,21 @@ def _safetensors_parameters(file: Path) -> int:
             if length > 100_000_000:
                 raise ValueError("header too large")
             header = json.loads(handle.read(length))
-    except (struct.error, ValueError, UnicodeDecodeError) as err:
-        raise UserInputError(f"{file}: not a safetensors file ({err}); re-save with safe_serialization=True") from None
-    return sum(prod(t["shape"]) for name, t in header.items() if name != "__metadata__")
+    except (struct.error, ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise UserInputError(f"{file.name}: not a safetensors file ({err}); re-save with safe_serialization=True") \
+            from None
+    if not isinstance(header, dict):
+        raise UserInputError(f"{file.name}: the safetensors header must be a JSON object of tensors")
+    total = 0
+    for name, tensor in header.items():
+        if name == "__metadata__":
+            continue
+        shape = tensor.get("shape") if isinstance(tensor, dict) else None
+        if not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape):
+            raise UserInputError(f"{file.name}: tensor {name!r} needs a shape of positive whole numbers, "
+                                 f"not {shape!r}")
+        total += prod(shape)
+    return total
 
 
 def _read_gguf(file: Path) -> tuple[dict, int]:
@@ -155,8 +203,8 @@ def _read_gguf(file: Path) -> tuple[dict, int]:
 
     try:
         reader = GGUFReader(str(file))
-    except (ValueError, OSError) as err:
-        raise UserInputError(f"{file}: not a readable GGUF file ({err})") from None
+    except Exception as err:  # the reader raises whatever its parsing meets (ValueError, KeyError, numpy errors)
+        raise UserInputError(f"{file.name}: not a readable GGUF file ({err.__class__.__name__}: {err})") from None
     field = reader.fields.get("general.architecture")
     architecture = field.contents() if field else "unknown"
     tokens = reader.fields.get("tokenizer.ggml.tokens")
@@ -184,7 +232,7 @@ def _require_tokenizer(path: Path) -> None:
 def _check_architecture(path: Path, config: dict, family: str) -> None:
     accepted = FAMILY_ARCHITECTURES[family]
     architectures = config.get("architectures") or []
-    if not any(arch.endswith(accepted) for arch in architectures):
+    if not any(arch.endswith(accepted) and not arch.endswith(LM_HEADS) for arch in architectures):
         found = ", ".join(architectures) or "none declared"
         raise UserInputError(
             f"{path}/config.json: architecture {found} does not fit the {family!r} family, which needs "

@@ -52,13 +52,23 @@ def check_submission_limits(owner, new_evaluations: int = 0) -> None:
                                  "Wait for some to finish or cancel them")
 
 
-def check_about(name: str, family: str, source: str, paper_url: str, code_url: str, licence: str) -> str:
+# The most characters each describing field keeps (the URLs as the model's URLField stores them).
+TEXT_LIMITS = {"name": 120, "description": 10_000, "paper_url": 200, "code_url": 200, "licence": 100}
+
+
+def check_about(name: str, family: str, source: str, paper_url: str, code_url: str, licence: str,
+                description: str = "") -> str:
     """The describing fields; returns the cleaned name."""
     name = (name or "").strip()
     if not name:
         raise field_error("name", "give the submission a name")
-    if len(name) > 120:
-        raise field_error("name", "at most 120 characters")
+    texts = {"name": name, "description": description, "paper_url": paper_url, "code_url": code_url,
+             "licence": licence}
+    for field, text in texts.items():
+        if "\x00" in (text or ""):
+            raise field_error(field, "contains a NUL character")
+        if len(text or "") > TEXT_LIMITS[field]:
+            raise field_error(field, f"at most {TEXT_LIMITS[field]:,} characters")
     if family not in FAMILIES:
         raise field_error("family", f"unknown family {family!r}; one of {', '.join(FAMILIES)}")
     if source not in FAMILIES[family].sources:
@@ -69,8 +79,6 @@ def check_about(name: str, family: str, source: str, paper_url: str, code_url: s
                 URLValidator(schemes=["http", "https"])(url)
             except ValidationError:
                 raise field_error(field, f"{url!r} is not an http(s) URL") from None
-    if len(licence or "") > 100:
-        raise field_error("licence", "at most 100 characters")
     return name
 
 

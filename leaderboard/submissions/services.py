@@ -31,7 +31,7 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
     """
     checks.check_submission_limits(owner)
     source = source or (Source.RUN_FILE if family == Family.RUN_FILE else "")
-    name = checks.check_about(name, family, source, paper_url, code_url, licence)
+    name = checks.check_about(name, family, source, paper_url, code_url, licence, description)
     params = clean_params(family, params)
 
     fields = {"n_parameters": None, "embedding_dim": None, "vocabulary_size": None, "model_checksum": "",
@@ -54,9 +54,9 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
         fields.update(model_checksum=checksum, n_parameters=model.n_parameters, wants_gpu=FAMILIES[family].wants_gpu,
                       embedding_dim=model.hidden_size if family == Family.DENSE else None,
                       vocabulary_size=None if family == Family.DENSE else model.vocabulary_size)
-    checks.check_submission_limits(owner, new_evaluations=len(records))
-
     with StoredFiles() as files, transaction.atomic():
+        _lock_owner(owner)
+        checks.check_submission_limits(owner, new_evaluations=len(records))
         rows = dataset_rows(records)
         submission = Submission(owner=owner, name=name, description=description or "", paper_url=paper_url or "",
                                 code_url=code_url or "", licence=licence or "", family=family, source=source,
@@ -76,6 +76,12 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
             evaluations.append(evaluation)
         send_on_commit(evaluations)
     return submission
+
+
+def _lock_owner(owner) -> None:
+    """Hold the owner's row until the transaction ends, so that the limits checked next count every submission
+    of theirs that committed before (SQLite, the embedded default, ignores this and serialises writes)."""
+    type(owner).objects.select_for_update().filter(pk=owner.pk).exists()
 
 
 def _archive_suffix(name: str) -> str:

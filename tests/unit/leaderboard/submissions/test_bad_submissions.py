@@ -29,6 +29,37 @@ def _zip(entries: dict[str, bytes], name="model.zip", symlink: str | None = None
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
+def _safetensors(header) -> bytes:
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text
+
+
+WEIGHTS = _safetensors({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}) + b"\0" * 16
+
+
+def _model(config=None, weights: bytes = WEIGHTS, **extra: bytes) -> SimpleUploadedFile:
+    """A small model folder as a zip; config and weights replaceable by bad ones."""
+    config = json.dumps(config).encode() if config is not None and not isinstance(config, bytes) else config
+    return _zip({"config.json": config or CONFIG, "model.safetensors": weights, "vocab.txt": b"a\nb\n", **extra})
+
+
+def _zip_flagged_encrypted() -> SimpleUploadedFile:
+    """Every member marked encrypted (general-purpose flag bit 0), as `zip -e` writes it."""
+    data = bytearray(_model().read())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local headers, central directory
+        start = data.find(signature)
+        while start != -1:
+            data[start + flag_at] |= 0x1
+            start = data.find(signature, start + 4)
+    return SimpleUploadedFile("model.zip", bytes(data))
+
+
+def _zip_bad_crc() -> SimpleUploadedFile:
+    data = bytearray(_model().read())
+    data[data.index(b"a\nb\n")] ^= 0xFF  # vocab.txt's bytes no longer match the stored CRC-32
+    return SimpleUploadedFile("model.zip", bytes(data))
+
+
 def _tar_with_symlink() -> SimpleUploadedFile:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
@@ -90,6 +121,45 @@ CASES = [
      "model_archive", "custom code"),
     ("archive-oversize", lambda: {**ARCHIVE, "model_archive": SimpleUploadedFile("big.zip", b"x" * 2048)},
      "model_archive", "upload limit"),
+    ("config-a-list", lambda: {**ARCHIVE, "model_archive": _model(b"[1]")}, "model_archive",
+     "config.json: must be a JSON object"),
+    ("architectures-a-string", lambda: {**ARCHIVE, "model_archive": _model({"architectures": "BertModel"})},
+     "model_archive", "architectures must be a list"),
+    ("architectures-numbers", lambda: {**ARCHIVE, "model_archive": _model({"architectures": [1]})},
+     "model_archive", "architectures must be a list"),
+    ("hidden-size-negative", lambda: {**ARCHIVE, "model_archive": _model({"architectures": ["BertModel"],
+                                                                          "hidden_size": -5})},
+     "model_archive", "hidden_size must be a whole number"),
+    ("hidden-size-huge", lambda: {**ARCHIVE, "model_archive": _model({"architectures": ["BertModel"],
+                                                                      "hidden_size": 10**12})},
+     "model_archive", "hidden_size must be a whole number"),
+    ("tokenizer-config-a-list", lambda: {**ARCHIVE, "model_archive": _model(**{"tokenizer_config.json": b"[]"})},
+     "model_archive", "tokenizer_config.json: must be a JSON object"),
+    ("safetensors-header-a-list", lambda: {**ARCHIVE, "model_archive": _model(weights=_safetensors([1]))},
+     "model_archive", "header must be a JSON object"),
+    ("safetensors-entry-a-number", lambda: {**ARCHIVE, "model_archive": _model(weights=_safetensors({"w": 5}))},
+     "model_archive", "shape of positive whole numbers"),
+    ("safetensors-shape-text", lambda: {**ARCHIVE, "model_archive": _model(weights=_safetensors(
+        {"w": {"dtype": "F32", "shape": "abc", "data_offsets": [0, 0]}}))}, "model_archive", "positive whole"),
+    ("safetensors-negative-dimension", lambda: {**ARCHIVE, "model_archive": _model(weights=_safetensors(
+        {"w": {"dtype": "F32", "shape": [-4, 2], "data_offsets": [0, 0]}}))}, "model_archive", "positive whole"),
+    ("gguf-junk", lambda: {"name": "g", "family": "sparse-llm", "source": "archive", "datasets": [ADI],
+                           "model_archive": _zip({"config.json": CONFIG, "model.gguf": b"GGUF junk"})},
+     "model_archive", "not a readable GGUF"),
+    ("zip-encrypted", lambda: {**ARCHIVE, "model_archive": _zip_flagged_encrypted()}, "model_archive",
+     "cannot unpack"),
+    ("zip-bad-crc", lambda: {**ARCHIVE, "model_archive": _zip_bad_crc()}, "model_archive", "cannot unpack"),
+    ("lm-head-as-dense", lambda: {**ARCHIVE, "model_archive": _model({"architectures": ["GPT2LMHeadModel"]})},
+     "model_archive", "does not fit the 'dense' family"),
+    ("param-nan", lambda: {**BASE, "params": {"k1": "nan"}}, "params", "finite"),
+    ("param-infinite", lambda: {**BASE, "params": {"b": "inf"}}, "params", "finite"),
+    ("param-nul", lambda: {"name": "d", "family": "dense", "source": "reference", "retriever": "minilm-l6",
+                           "datasets": [ADI], "params": {"query_prefix": "q\x00"}}, "params", "NUL"),
+    ("param-dict-as-text", lambda: {"name": "d", "family": "dense", "source": "reference", "retriever": "minilm-l6",
+                                    "datasets": [ADI], "params": {"query_prefix": {"a": 1}}}, "params",
+     "expected text"),
+    ("description-huge", lambda: {**BASE, "description": "x" * 5_000_000}, "description", "at most 10,000"),
+    ("name-nul", lambda: {**BASE, "name": "bm\x0025"}, "name", "NUL"),
     ("run-missing", lambda: dict(RUNS), "run_files", "upload one TREC run"),
     ("run-five-columns", lambda: {**RUNS, "run_files": [_run("1 Q0 1 1 3.0\n")]}, "run_files", "6 columns"),
     ("run-bad-score", lambda: {**RUNS, "run_files": [_run("1 Q0 1 1 high t\n")]}, "run_files", "not a number"),
@@ -120,8 +190,10 @@ def api(user):
 
 
 @pytest.fixture(autouse=True)
-def small_uploads(settings):
+def small_uploads(settings, tmp_path):
     settings.UPLOAD_MAX_BYTES = 1024
+    settings.MODELS_DIR = tmp_path / "models"
+    settings.MEDIA_ROOT = tmp_path / "uploads"
 
 
 def _multipart(payload: dict) -> dict:
@@ -132,8 +204,12 @@ def _multipart(payload: dict) -> dict:
 
 
 def _no_rows():
+    from django.conf import settings
+
     assert Submission.objects.count() == 0
     assert Evaluation.objects.count() == 0
+    for folder in (settings.MODELS_DIR, settings.MEDIA_ROOT):  # and no file left behind
+        assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*")), list(folder.rglob("*"))
 
 
 @pytest.mark.django_db
