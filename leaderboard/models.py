@@ -1,11 +1,17 @@
 """People-facing state: who submitted what, which evaluations ran, what they scored."""
 from __future__ import annotations
 
+from itertools import count
+
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from runners.families import FAMILIES
+from runners.specs import REFERENCE_SPECS
+
+# The reference retrievers' rows take their names as slugs (evaluations/store.py); no other row gets one.
+RESERVED_SLUGS = frozenset(REFERENCE_SPECS)
 
 # The families as database choices, from their records (runners/families.py): Family.DENSE == "dense".
 Family = models.TextChoices("Family", [(name.upper().replace("-", "_"), (name, record.label))
@@ -55,17 +61,25 @@ class Submission(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self._unique_slug()
-        super().save(*args, **kwargs)
+        if self.slug:
+            return super().save(*args, **kwargs)
+        self._save_with_free_slug(*args, **kwargs)
 
-    def _unique_slug(self) -> str:
+    def _save_with_free_slug(self, *args, **kwargs) -> None:
+        """Slug from the name, '-2', '-3' ... where taken or reserved. A concurrent save may take the slug
+        between the check and the insert: the insert then fails in its savepoint and the next one is tried."""
         base = slugify(self.name)[:120] or "submission"
-        slug, n = base, 1
-        while Submission.objects.filter(slug=slug).exists():
-            n += 1
-            slug = f"{base}-{n}"
-        return slug
+        for n in count(1):
+            self.slug = base if n == 1 else f"{base}-{n}"
+            if self.slug in RESERVED_SLUGS or Submission.objects.filter(slug=self.slug).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                if not Submission.objects.filter(slug=self.slug).exists():
+                    raise  # another constraint failed, not the slug's
 
 
 class Evaluation(models.Model):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import PurePath
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -14,6 +15,18 @@ from runners.evaluate import Outcome
 from runners.metrics import MAIN_METRIC, METRICS
 from runners.specs import RetrieverSpec
 from runners.trec_run import format_run
+
+
+def without_server_paths(value):
+    """Provenance as the public sees it: a folder of this server (an unpacked archive, a cache) is named by its
+    last part only; the model's checksum, recorded beside it, identifies the weights."""
+    if isinstance(value, dict):
+        return {key: without_server_paths(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_server_paths(item) for item in value]
+    if isinstance(value, str) and PurePath(value).is_absolute():
+        return PurePath(value).name
+    return value
 
 
 def _run_file(outcome: Outcome, name: str) -> ContentFile:
@@ -34,7 +47,7 @@ def store_outcome(evaluation: Evaluation, outcome: Outcome, attempt: int) -> Res
         main_score=outcome.metrics[MAIN_METRIC],
         metrics=outcome.metrics,
         timings=outcome.timings,
-        provenance=outcome.provenance,
+        provenance=without_server_paths(outcome.provenance),
         judged_queries=len(outcome.per_query),
     )
     with StoredFiles() as files:
@@ -80,25 +93,24 @@ def store_new_attempt(submission: Submission, dataset_key: str, outcome: Outcome
 
 
 def reference_submission(spec: RetrieverSpec) -> Submission:
-    """The leaderboard row of a bundled reference retriever (created on first use)."""
-    submission, _ = Submission.objects.update_or_create(
-        is_reference=True,
-        retriever=spec.name,
-        defaults={
-            "name": spec.name,
-            "slug": spec.name,
-            "description": spec.description,
-            "family": spec.family,
-            "source": Source.REFERENCE,
-            "licence": spec.licence,
-            "params": spec.params,
-            "n_parameters": spec.n_parameters,
-            "embedding_dim": spec.embedding_dim,
-            "vocabulary_size": spec.vocabulary_size,
-            "wants_gpu": spec.wants_gpu,
-            "open_weights": True,
-        },
-    )
+    """The leaderboard row of a bundled reference retriever (created on first use), slugged by its name: a
+    reserved slug (models.RESERVED_SLUGS), unless a row holds it from before (then a free one, as for users)."""
+    fields = {
+        "name": spec.name,
+        "description": spec.description,
+        "family": spec.family,
+        "source": Source.REFERENCE,
+        "licence": spec.licence,
+        "params": spec.params,
+        "n_parameters": spec.n_parameters,
+        "embedding_dim": spec.embedding_dim,
+        "vocabulary_size": spec.vocabulary_size,
+        "wants_gpu": spec.wants_gpu,
+        "open_weights": True,
+    }
+    slug = "" if Submission.objects.filter(slug=spec.name).exists() else spec.name
+    submission, _ = Submission.objects.update_or_create(is_reference=True, retriever=spec.name, defaults=fields,
+                                                        create_defaults={**fields, "slug": slug})
     return submission
 
 

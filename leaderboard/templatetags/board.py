@@ -5,17 +5,22 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
+def _missing(value) -> bool:
+    """None, or "" (what a template gives for a key a dict lacks, such as a run file's timings)."""
+    return value is None or value == ""
+
+
 @register.filter
 def score(value, digits=4):
     """A number with fixed digits; missing values as an en dash."""
-    if value is None:
+    if _missing(value):
         return "–"
     return f"{value:.{int(digits)}f}"
 
 
 @register.filter
 def pvalue(value):
-    if value is None:
+    if _missing(value):
         return "–"
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
@@ -50,7 +55,7 @@ def get_item(mapping, key):
 
 @register.filter
 def megabytes(n, digits=2):
-    return "–" if n is None else f"{n / 1e6:.{int(digits)}f}"
+    return "–" if _missing(n) else f"{n / 1e6:.{int(digits)}f}"
 
 
 @register.simple_tag
