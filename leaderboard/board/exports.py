@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 
 from leaderboard.board.comparisons import Comparison
 from leaderboard.board.model_page import ModelDetail
@@ -108,16 +109,29 @@ def comparison_csv(comparison: Comparison) -> tuple[list[str], list[list]]:
     return header, records
 
 
+FORMATS = ("csv", "json")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe; numbers stay numbers."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def download(fmt: str, name: str, data: dict, table: tuple[list[str], list[list]]) -> HttpResponse:
-    """fmt "json" -> the data; anything else -> the table as CSV. Both as attachments named `name`."""
+    """fmt "json" -> the data, "csv" -> the table; both as attachments named `name` (Http404 for other formats)."""
+    if fmt not in FORMATS:
+        raise Http404(f"no export format {fmt!r}; one of {', '.join(FORMATS)}")
     if fmt == "json":
         response = JsonResponse(data, json_dumps_params={"indent": 2})
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(table[0])
-        writer.writerows(table[1])
+        writer.writerow([csv_cell(v) for v in table[0]])
+        writer.writerows([csv_cell(v) for v in row] for row in table[1])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        fmt = "csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    # The name comes from the URL (slugs of compared rows): only safe characters reach the header.
+    safe_name = re.sub(r"[^A-Za-z0-9._@-]+", "_", name)[:150]
+    response["Content-Disposition"] = f'attachment; filename="{safe_name}.{fmt}"'
     return response

@@ -10,9 +10,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as APIValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from config.api import BoundedJSONParser
 from leaderboard.files import StorageFull
 from leaderboard.submissions import services
 from leaderboard.submissions.selectors import current_results, submission_state, with_evaluations
@@ -29,7 +30,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                         viewsets.GenericViewSet):
     """Your submissions (list), any visible submission (retrieve), and new submissions (create)."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = SubmissionSerializer
 
