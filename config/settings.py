@@ -31,12 +31,11 @@ DATA_DIR = Path(os.environ.get("RB_DATA_DIR", BASE_DIR / "var")).resolve()
 
 
 def shared_dir(env_name: str, subfolder: str) -> Path:
-    """A local mirror of third-party files (never committed): the env var, else the first
-    `shared/<subfolder>` found beside the checkout or in the workplace."""
+    """A local mirror of third-party files (never committed): the env var, else `shared/<subfolder>` beside
+    the checkout (absent on most machines: the catalog's public sources are used then)."""
     if os.environ.get(env_name):
         return Path(os.environ[env_name]).resolve()
-    candidates = [BASE_DIR.parent / "shared" / subfolder, Path("/work/shared") / subfolder]
-    return next((c.resolve() for c in candidates if c.is_dir()), candidates[0])
+    return (BASE_DIR.parent / "shared" / subfolder).resolve()
 
 
 # Collections laid out as <benchmark>/<dataset>/, and reference queries/qrels/published figures.
@@ -68,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,13 +136,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Every process (web, worker, beat, commands) must see one cache: the worker renews the leaderboards' data version
+# there after storing a result. Redis when CACHE_URL names one; else files under DATA_DIR, which the processes of
+# the embedded default share (written atomically; a per-process memory cache would serve stale pages, private
+# rows included), keyed by database. Not DATA_DIR/cache: that is the runners' embedding cache.
+CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
-    "default": {
-        "BACKEND": "config.redis_cache.PooledRedisCache"
-        if os.environ.get("CACHE_URL", "").startswith("redis")
-        else "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": os.environ.get("CACHE_URL", "retrievalboard"),
-    }
+    "default": {"BACKEND": "config.redis_cache.PooledRedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL.startswith("redis")
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "site-cache"),
+          "KEY_FUNCTION": "config.cache_keys.per_database_key"}
 }
 # Sessions are read through the cache (a signed-in page view costs no session query) and written to the DB too.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -178,7 +181,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.BoundedPagination",
+    "DEFAULT_PARSER_CLASSES": ["config.api.BoundedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -192,6 +197,11 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(2 * 1024**3)))
 RUN_FILE_CHECK_MAX_DOCS = int(os.environ.get("RUN_FILE_CHECK_MAX_DOCS", "200000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["config.uploads.UploadLimitHandler",  # UPLOAD_MAX_BYTES while the body streams in
+                        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+# Run files above this size are parsed by the worker (same messages), not in the upload request.
+RUN_FILE_PARSE_MAX_BYTES = int(os.environ.get("RUN_FILE_PARSE_MAX_BYTES", str(20 * 1024 * 1024)))
 # The one size limit of a model, checked at upload and again by the worker before it loads one.
 MODEL_MAX_PARAMETERS = int(os.environ.get("MODEL_MAX_PARAMETERS", str(8 * 10**9)))
 UNPACKED_MAX_BYTES = int(os.environ.get("UNPACKED_MAX_BYTES", str(4 * UPLOAD_MAX_BYTES)))

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from config.api import BoundedJSONParser
 from leaderboard.files import StorageFull
-from leaderboard.submissions import services
+from leaderboard.submissions import checks, services
 from leaderboard.submissions.selectors import current_results, submission_state, with_evaluations
 from leaderboard.submissions.serializers import (
     ResultSerializer,
@@ -57,6 +57,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         serializer = SubmissionCreateSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         try:
+            checks.check_streamed_uploads(request)
             submission = services.submit(request.user, **serializer.validated_data)
         except ValidationError as error:
             raise APIValidationError({k if k != "__all__" else "non_field_errors": v

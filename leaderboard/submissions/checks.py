@@ -102,6 +102,12 @@ def resolve_datasets(names) -> list:
         raise field_error("datasets", str(exc)) from None
 
 
+def check_streamed_uploads(request) -> None:
+    """Files the upload handler dropped while they streamed in because they passed UPLOAD_MAX_BYTES."""
+    for field, name in getattr(request, "refused_uploads", []):
+        raise field_error(field, f"{name}: above the upload limit of {settings.UPLOAD_MAX_BYTES:,} bytes")
+
+
 def _upload_size(upload) -> int:
     return getattr(upload, "size", None) or 0
 
@@ -168,6 +174,8 @@ def check_run_files(run_files, requested) -> dict:
         if missing:
             raise field_error("run_files", f"no run file for {', '.join(missing)}")
     for key, upload in by_key.items():
+        if _upload_size(upload) > settings.RUN_FILE_PARSE_MAX_BYTES:
+            continue  # parsed and checked by the worker before scoring, with the same messages
         path = _to_temp_file(upload)
         try:
             run = read_run(path)

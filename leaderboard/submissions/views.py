@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from leaderboard.files import StorageFull
-from leaderboard.submissions import services
+from leaderboard.submissions import checks, services
 from leaderboard.submissions.forms import SubmissionForm
 from leaderboard.submissions.selectors import evaluations_with_results, reproducibility, submission_state
 from leaderboard.visibility import may_manage, own_submissions, visible_submissions
@@ -21,6 +21,7 @@ def submit(request):
     form = SubmissionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
+            checks.check_streamed_uploads(request)
             submission = services.submit(request.user, **form.service_arguments())
         except ValidationError as error:
             form.add_service_errors(error)

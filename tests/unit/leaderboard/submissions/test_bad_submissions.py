@@ -294,3 +294,29 @@ def test_run_ids_of_a_large_dataset_are_checked_by_the_worker(api, settings):
     assert evaluation.status == Evaluation.Status.FAILED
     assert "document id(s) not in classic-ir/adi for query 1, e.g. no-such-doc" in evaluation.error
     assert not Result.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_oversized_run_file_is_dropped_while_it_streams_in(api, client, user):
+    big = _run(GOOD_RUN_LINE * 200)  # 3,000 bytes against the 1,024 of this module
+    response = api.post("/api/submissions/", _multipart({**RUNS, "run_files": [big]}), format="multipart")
+    assert response.status_code == 400
+    assert response.json()["run_files"] == ["classic-ir__adi.trec: above the upload limit of 1,024 bytes"]
+    client.force_login(user)
+    page = client.post("/submit/", {**RUNS, "run_files": [_run(GOOD_RUN_LINE * 200)]})
+    assert page.status_code == 400 and "classic-ir__adi.trec: above the upload limit" in page.content.decode()
+    _no_rows()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_run_file_is_parsed_by_the_worker_with_the_same_message(api, settings):
+    from leaderboard.evaluations.worker import run_evaluation
+
+    settings.RUN_FILE_PARSE_MAX_BYTES = 10  # this run counts as large: not parsed in the request
+    response = api.post("/api/submissions/", _multipart({**RUNS, "run_files": [_run(GOOD_RUN_LINE + "1 Q0 2\n")]}),
+                        format="multipart")
+    assert response.status_code == 201, response.content
+    evaluation = Evaluation.objects.get()
+    assert run_evaluation(evaluation.pk, evaluation.attempts) == "failed"
+    evaluation.refresh_from_db()
+    assert evaluation.error.endswith(":2: expected 6 columns 'qid Q0 docid rank score tag', got 3")
