@@ -15,8 +15,9 @@ class Point:
 
 
 def efficiency_points(table: Table) -> list[Point]:
-    """Rows with a latency, flagged when no other row is both faster and at least as effective."""
-    candidates = sorted((r for r in table.rows if r.latency and r.mean is not None),
+    """Ranked rows (evaluated on the same datasets) with a latency, flagged when no other row is both faster and
+    at least as effective."""
+    candidates = sorted((r for r in table.rows if r.ranked and r.latency and r.mean is not None),
                         key=lambda r: (r.latency, -r.mean if table.metric.higher_is_better else r.mean))
     points, best = [], None
     for row in candidates:

@@ -20,7 +20,8 @@ def leaderboard_data(table: Table, rows: list[Row]) -> dict:
         "datasets": [c.key for c in table.columns],
         "rows": [
             {
-                "rank": row.rank, "submission": row.slug, "name": row.name, "family": row.family,
+                "rank": row.rank, "borda_rank": row.borda_rank, "mean_rank": row.mean_rank,
+                "submission": row.slug, "name": row.name, "family": row.family,
                 "n_parameters": row.n_parameters, "licence": row.licence, "open_weights": row.open_weights,
                 "reference": row.is_reference, "mean": row.mean, "datasets_scored": row.count,
                 "datasets_total": len(table.columns), "latency_p50_ms": row.latency,
@@ -42,9 +43,10 @@ def leaderboard_data(table: Table, rows: list[Row]) -> dict:
 
 def leaderboard_csv(table: Table, rows: list[Row]) -> tuple[list[str], list[list]]:
     data = leaderboard_data(table, rows)
-    header = ["rank", "submission", "name", "family", "n_parameters", "licence", "open_weights", "reference",
-              *data["datasets"], "mean", "datasets_scored", "datasets_total"]
-    records = [[r["rank"], r["submission"], r["name"], r["family"], r["n_parameters"], r["licence"],
+    header = ["rank", "borda_rank", "mean_rank", "submission", "name", "family", "n_parameters", "licence",
+              "open_weights", "reference", *data["datasets"], "mean", "datasets_scored", "datasets_total"]
+    records = [[r["rank"], r["borda_rank"], r["mean_rank"], r["submission"], r["name"], r["family"],
+                r["n_parameters"], r["licence"],
                 r["open_weights"], r["reference"], *(r["scores"].get(k, {}).get("value") for k in data["datasets"]),
                 r["mean"], r["datasets_scored"], r["datasets_total"]] for r in data["rows"]]
     return header, records

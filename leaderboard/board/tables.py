@@ -13,6 +13,7 @@ import numpy as np
 
 from datasets_registry.aggregates import aggregate_label, aggregates
 from datasets_registry.models import Benchmark
+from leaderboard.board import ranks
 from leaderboard.board.cache import cached, scope
 from leaderboard.board.filters import Filters
 from leaderboard.board.metrics import LATENCY, BoardMetric, board_metric
@@ -58,7 +59,14 @@ class Row:
     cells: dict[int, Cell] = field(default_factory=dict)  # dataset id -> cell
     mean: float | None = None
     latency: float | None = None  # mean p50 query latency (ms) over the row's datasets
-    rank: int = 0  # position by mean over datasets
+    # board/ranks.py: only a row with every dataset of the table is ranked; None on the others
+    rank: int | None = None  # position by mean
+    borda_rank: int | None = None
+    mean_rank: float | None = None
+
+    @property
+    def ranked(self) -> bool:
+        return self.rank is not None
 
     @property
     def family_label(self) -> str:
@@ -83,14 +91,25 @@ class Table:
     def has_aggregates(self) -> bool:
         return any(column.members for column in self.columns)
 
+    @property
+    def has_partial_rows(self) -> bool:
+        return any(not row.ranked for row in self.rows)
+
     def descending_by_default(self, sort: str) -> bool:
-        """Best first for scores, most datasets first, names and sizes ascending."""
+        """Best first for scores, most datasets first, names, sizes and ranks ascending."""
         return sort == "count" or ((sort == "mean" or sort.isdigit()) and self.metric.higher_is_better)
 
     def sorted_rows(self, sort: str = "mean", descending: bool | None = None) -> list[Row]:
-        """Rows ordered by a column ("mean", "name", "count", "params" or a dataset id); missing last."""
+        """Rows ordered by a column ("mean", "borda", "mean_rank", "name", "count", "params" or a dataset id);
+        missing last. By mean (the default) and by the ranks, ranked rows come before partial ones."""
         if descending is None:
             descending = self.descending_by_default(sort)
+        if sort in ("mean", "borda", "mean_rank"):
+            ranked = [r for r in self.rows if r.ranked]
+            key = {"mean": lambda r: r.mean, "borda": lambda r: r.borda_rank, "mean_rank": lambda r: r.mean_rank}[sort]
+            partial = sorted((r for r in self.rows if not r.ranked), key=lambda r: r.mean,
+                             reverse=self.metric.higher_is_better)
+            return sorted(ranked, key=key, reverse=descending) + partial
 
         def value(row: Row):
             if sort == "name":
@@ -156,9 +175,7 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
             mean=float(np.mean([c.value for c in found.values()])),
             latency=float(np.mean(latencies[submission_id])) if latencies[submission_id] else None,
         ))
-    ranked.sort(key=lambda r: r.mean, reverse=metric.higher_is_better)
-    for rank, row in enumerate(ranked, start=1):
-        row.rank = rank
+    ranked = ranks.assign(ranked, list(columns), metric.higher_is_better)
     if metric.per_query:
         _mark_significance(ranked, metric, test, correction)
     return Table(
