@@ -1,16 +1,24 @@
 """TREC run files (qid Q0 docid rank score tag) and the trec_eval ordering of a ranking."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import numpy as np
 
 from runners.errors import UserInputError
 
 Run = dict[str, dict[str, float]]
+# A score as C's atof() reads it whole. Python's float() also takes "1_5" (15.0; atof reads 1.0) and non-ASCII
+# digits, which trec_eval would misread; nan and inf parse in both and are refused as not finite.
+C_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:nan|inf|infinity)")
 
 
 def trec_order(hits: dict[str, float]) -> list[tuple[str, float]]:
-    """Order hits as trec_eval does: score descending, ties by doc id descending (string order)."""
-    return sorted(hits.items(), key=lambda item: (item[1], item[0]), reverse=True)
+    """Order hits as trec_eval does: score descending as a 32-bit float (trec_eval reads scores into a `float`,
+    so scores equal at that precision are ties), ties by doc id descending (string order)."""
+    as_float32 = dict(zip(hits, np.array(list(hits.values()), dtype=np.float32).tolist()))
+    return sorted(hits.items(), key=lambda item: (as_float32[item[0]], item[0]), reverse=True)
 
 
 def truncate(run: Run, depth: int) -> Run:
@@ -48,10 +56,9 @@ def read_run(path: Path | str) -> Run:
                     f"{name}:{line_number}: expected 6 columns 'qid Q0 docid rank score tag', got {len(parts)}"
                 )
             qid, _, doc_id, _, score_text, _ = parts
-            try:
-                score = float(score_text)
-            except ValueError:
-                raise UserInputError(f"{name}:{line_number}: score {score_text!r} is not a number") from None
+            if not C_NUMBER.fullmatch(score_text):  # what float() and trec_eval's atof() would read differently
+                raise UserInputError(f"{name}:{line_number}: score {score_text!r} is not a number")
+            score = float(score_text)
             if score != score or score in (float("inf"), float("-inf")):
                 raise UserInputError(f"{name}:{line_number}: score must be finite, got {score_text}")
             hits = run.setdefault(qid, {})

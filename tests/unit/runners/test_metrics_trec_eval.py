@@ -114,3 +114,12 @@ def test_random_runs_with_heavy_ties():
                 hits = [str(rng.randint(1, 1500)) for _ in range(rng.randint(1, 1200))]
                 run[qid] = {doc: rng.choice([1.0, 2.0, 3.0, rng.random()]) for doc in hits}
         assert_matches_trec_eval(qrels, run)
+
+
+def test_scores_equal_as_32_bit_floats_are_ties_as_in_trec_eval():
+    """trec_eval reads scores into a C float: 1.000000001 and 1.0 are the same score, ordered by doc id."""
+    qrels = {"q": {"a1": 1, "a2": 1}}
+    run = {"q": {"a1": 1.000000001, "a2": 1.000000001, **{f"z{n}": 1.0 for n in range(10)}}}
+    ours = score_run(qrels, run)
+    assert ours.per_query["q"]["ndcg@10"] == pytest.approx(trec_eval_scores(qrels, run)["q"]["ndcg@10"], abs=1e-9)
+    assert ours.per_query["q"]["ndcg@10"] < 0.5  # at double precision the relevant pair would lead: 1.0

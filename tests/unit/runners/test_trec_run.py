@@ -63,3 +63,18 @@ def test_malformed_files_name_the_line(tmp_path, content, message):
 def test_same_doc_under_two_queries_is_fine(tmp_path):
     path = write_bytes(tmp_path, b"q1 Q0 d1 1 0.5 tag\nq2 Q0 d1 1 0.5 tag\n")
     assert read_run(path) == {"q1": {"d1": 0.5}, "q2": {"d1": 0.5}}
+
+
+@pytest.mark.parametrize("score", ["1_5", "٣", "1.5abc", "0x10", "--1"])
+def test_scores_that_trec_eval_would_read_differently_are_refused(tmp_path, score):
+    path = tmp_path / "run.trec"
+    path.write_text(f"q1 Q0 d1 1 {score} tag\n", encoding="utf-8")
+    with pytest.raises(UserInputError, match=r"run.trec:1: score .* is not a number$"):
+        read_run(path)
+
+
+@pytest.mark.parametrize("score, value", [("12", 12.0), ("-0.25", -0.25), ("3e-4", 3e-4), (".5", 0.5), ("+2.", 2.0)])
+def test_scores_in_c_notation_are_read(tmp_path, score, value):
+    path = tmp_path / "run.trec"
+    path.write_text(f"q1 Q0 d1 1 {score} tag\n")
+    assert read_run(path) == {"q1": {"d1": value}}
