@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import ttest_rel
 
+from runners.ranx_lock import RANX_KERNELS
+
 TESTS = {"t-test": "paired t-test", "randomisation": "randomisation test"}
 CORRECTIONS = {"holm": "Holm", "bonferroni": "Bonferroni"}
 ALPHA = 0.05
@@ -36,8 +38,9 @@ def paired_ps(control: np.ndarray, treatments: np.ndarray, test: str = "t-test")
     from ranx.statistical_tests import fisher_randomization_test  # numba kernel, cached on disk
 
     control = control.astype(np.float64)
-    return np.array([fisher_randomization_test(control, t.astype(np.float64), PERMUTATIONS, ALPHA, SEED)[0]
-                     for t in treatments])
+    with RANX_KERNELS:
+        return np.array([fisher_randomization_test(control, t.astype(np.float64), PERMUTATIONS, ALPHA, SEED)[0]
+                         for t in treatments])
 
 
 def _t_tests(control: np.ndarray, treatments: np.ndarray) -> np.ndarray:

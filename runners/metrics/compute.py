@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from runners.metrics.catalog import METRICS
+from runners.ranx_lock import RANX_KERNELS
 from runners.trec_run import Run, trec_order
 
 DEPTH = 1000
@@ -50,9 +51,11 @@ def score_run(qrels: dict[str, dict[str, int]], run: Run) -> Scores:
     retrieved = [qid for qid in qids if run.get(qid)]
     if retrieved:
         arrays = [_query_arrays(run[qid], qrels[qid]) for qid in retrieved]
-        values = evaluate(
-            List([q for q, _ in arrays]), List([r for _, r in arrays]), [m.ranx for m in METRICS], return_mean=False
-        )
+        with RANX_KERNELS:
+            values = evaluate(
+                List([q for q, _ in arrays]), List([r for _, r in arrays]), [m.ranx for m in METRICS],
+                return_mean=False,
+            )
         for metric in METRICS:
             for qid, value in zip(retrieved, np.atleast_1d(values[metric.ranx])):
                 per_query[qid][metric.name] = float(value)
