@@ -99,10 +99,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -208,6 +204,7 @@ UNPACKED_MAX_BYTES = int(os.environ.get("UNPACKED_MAX_BYTES", str(4 * UPLOAD_MAX
 MODELS_DIR = DATA_DIR / "models"  # unpacked model archives, one folder per archive checksum
 SUBMISSIONS_PER_HOUR = int(os.environ.get("SUBMISSIONS_PER_HOUR", "20"))
 MAX_ACTIVE_EVALUATIONS_PER_USER = int(os.environ.get("MAX_ACTIVE_EVALUATIONS_PER_USER", "200"))
+STORAGE_QUOTA_BYTES_PER_USER = int(os.environ.get("STORAGE_QUOTA_BYTES_PER_USER", str(50 * 1024**3)))
 
 # Evaluation pipeline (leaderboard/evaluations/): heartbeats, redelivery bounds and the periodic reconciler.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "15"))
@@ -228,3 +225,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Sign-in lockout, sign-up limit, password rules (accounts/; issue 13 item 10) ----------------------------------
+# Counters live in the shared cache (CACHES above), see accounts/limits.py.
+# LOGIN_FAILURES_ALLOWED failed sign-ins for one account name (case-insensitive) within LOGIN_LOCKOUT_SECONDS lock
+# that name for LOGIN_LOCKOUT_SECONDS on the site login, the admin login and /api/auth/token/, right password included.
+LOGIN_FAILURES_ALLOWED = int(os.environ.get("LOGIN_FAILURES_ALLOWED", "10"))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+SIGNUPS_PER_HOUR_PER_IP = int(os.environ.get("SIGNUPS_PER_HOUR_PER_IP", "10"))
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Requests to /api/auth/token/ per client address (DRF's ScopedRateThrottle, scope "auth").
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": os.environ.get("AUTH_THROTTLE_RATE", "30/hour")}
+# Behind N proxies that append to X-Forwarded-For, the client address is read from it (token throttle and sign-up
+# limit); unset, REMOTE_ADDR is the address (behind a proxy: the proxy's, so the limits would be site-wide).
+if os.environ.get("NUM_PROXIES"):
+    REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ["NUM_PROXIES"])
+# --- end of the accounts block --------------------------------------------------------------------------------------

@@ -35,8 +35,16 @@ def field_error(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def check_submission_limits(owner, new_evaluations: int = 0) -> None:
-    """Per-user rate limit and cap on queued + running evaluations (staff are exempt)."""
+def stored_bytes(owner) -> int:
+    """What the user's uploads take on the upload storage: model archives and run files."""
+    archives = Submission.objects.filter(owner=owner).exclude(model_archive="").values_list("model_archive", flat=True)
+    runs = Evaluation.objects.filter(submission__owner=owner).exclude(run_file="").values_list("run_file", flat=True)
+    storage = Submission._meta.get_field("model_archive").storage
+    return sum(storage.size(name) for name in [*archives, *runs] if storage.exists(name))
+
+
+def check_submission_limits(owner, new_evaluations: int = 0, new_bytes: int = 0) -> None:
+    """Per-user rate limit, cap on queued + running evaluations and storage quota (staff are exempt)."""
     if owner is None or not owner.is_authenticated:
         raise field_error("__all__", "sign in to submit")
     if owner.is_staff:
@@ -50,6 +58,12 @@ def check_submission_limits(owner, new_evaluations: int = 0) -> None:
         raise field_error("__all__", f"you have {active} evaluations queued or running and this submission adds "
                                  f"{new_evaluations}; the limit is {settings.MAX_ACTIVE_EVALUATIONS_PER_USER}. "
                                  "Wait for some to finish or cancel them")
+    if new_bytes:
+        stored = stored_bytes(owner)
+        if stored + new_bytes > settings.STORAGE_QUOTA_BYTES_PER_USER:
+            raise field_error("__all__", f"your uploads take {stored:,} bytes and this one adds {new_bytes:,}; the "
+                                         f"quota is {settings.STORAGE_QUOTA_BYTES_PER_USER:,} bytes per user. "
+                                         "Delete old submissions (ask staff) or upload less")
 
 
 # The most characters each describing field keeps (the URLs as the model's URLField stores them).
@@ -108,15 +122,15 @@ def check_streamed_uploads(request) -> None:
         raise field_error(field, f"{name}: above the upload limit of {settings.UPLOAD_MAX_BYTES:,} bytes")
 
 
-def _upload_size(upload) -> int:
+def upload_size(upload) -> int:
     return getattr(upload, "size", None) or 0
 
 
-def _check_upload_size(field: str, upload) -> None:
-    if _upload_size(upload) > settings.UPLOAD_MAX_BYTES:
-        raise field_error(field, f"{upload.name}: {_upload_size(upload):,} bytes, above the upload limit of "
+def _checkupload_size(field: str, upload) -> None:
+    if upload_size(upload) > settings.UPLOAD_MAX_BYTES:
+        raise field_error(field, f"{upload.name}: {upload_size(upload):,} bytes, above the upload limit of "
                              f"{settings.UPLOAD_MAX_BYTES:,} bytes")
-    if _upload_size(upload) == 0:
+    if upload_size(upload) == 0:
         raise field_error(field, f"{upload.name}: the file is empty")
 
 
@@ -163,7 +177,7 @@ def check_run_files(run_files, requested) -> dict:
     catalog = load_catalog()
     by_key = {}
     for upload in run_files:
-        _check_upload_size("run_files", upload)
+        _checkupload_size("run_files", upload)
         key = run_file_dataset_key(upload.name, catalog.datasets)
         if key in by_key:
             raise field_error("run_files", f"two run files for {key}: {by_key[key].name} and {upload.name}")
@@ -174,7 +188,7 @@ def check_run_files(run_files, requested) -> dict:
         if missing:
             raise field_error("run_files", f"no run file for {', '.join(missing)}")
     for key, upload in by_key.items():
-        if _upload_size(upload) > settings.RUN_FILE_PARSE_MAX_BYTES:
+        if upload_size(upload) > settings.RUN_FILE_PARSE_MAX_BYTES:
             continue  # parsed and checked by the worker before scoring, with the same messages
         path = _to_temp_file(upload)
         try:
@@ -195,7 +209,7 @@ def check_archive(upload, family: str) -> tuple[str, ModelDir]:
     """(archive sha256, the validated model folder, unpacked under MODELS_DIR) of an uploaded model archive."""
     if upload is None:
         raise field_error("model_archive", "upload the model folder as a .zip or .tar.gz archive")
-    _check_upload_size("model_archive", upload)
+    _checkupload_size("model_archive", upload)
     path = _to_temp_file(upload)
     try:
         return unpack_and_validate(path, family, settings.MODELS_DIR, settings.UNPACKED_MAX_BYTES,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,9 +55,10 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
         fields.update(model_checksum=checksum, n_parameters=model.n_parameters, wants_gpu=FAMILIES[family].wants_gpu,
                       embedding_dim=model.hidden_size if family == Family.DENSE else None,
                       vocabulary_size=None if family == Family.DENSE else model.vocabulary_size)
+    upload_bytes = sum(checks.upload_size(u) for u in [model_archive, *run_uploads.values()] if u is not None)
     with StoredFiles() as files, transaction.atomic():
         _lock_owner(owner)
-        checks.check_submission_limits(owner, new_evaluations=len(records))
+        checks.check_submission_limits(owner, new_evaluations=len(records), new_bytes=upload_bytes)
         rows = dataset_rows(records)
         submission = Submission(owner=owner, name=name, description=description or "", paper_url=paper_url or "",
                                 code_url=code_url or "", licence=licence or "", family=family, source=source,
@@ -81,7 +83,7 @@ def submit(owner, *, name: str, family: str, source: str = "", datasets=None, de
 def _lock_owner(owner) -> None:
     """Hold the owner's row until the transaction ends, so that the limits checked next count every submission
     of theirs that committed before (SQLite, the embedded default, ignores this and serialises writes)."""
-    type(owner).objects.select_for_update().filter(pk=owner.pk).exists()
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
 
 
 def _archive_suffix(name: str) -> str:

@@ -320,3 +320,16 @@ def test_a_large_run_file_is_parsed_by_the_worker_with_the_same_message(api, set
     assert run_evaluation(evaluation.pk, evaluation.attempts) == "failed"
     evaluation.refresh_from_db()
     assert evaluation.error.endswith(":2: expected 6 columns 'qid Q0 docid rank score tag', got 3")
+
+
+@pytest.mark.django_db
+def test_stored_uploads_count_against_a_per_user_quota(api, settings):
+    settings.STORAGE_QUOTA_BYTES_PER_USER = 1000
+    lines = "".join(f"1 Q0 {doc} {doc} {100 - doc}.0 t\n" for doc in range(1, 31))  # about 500 bytes
+    first = api.post("/api/submissions/", _multipart({**RUNS, "run_files": [_run(lines)]}), format="multipart")
+    assert first.status_code == 201, first.content
+    second = api.post("/api/submissions/", _multipart({**RUNS, "name": "again", "run_files": [_run(lines)]}),
+                      format="multipart")
+    assert second.status_code == 400 and "the quota is 1,000 bytes per user" in str(second.json())
+    assert Submission.objects.count() == 1
+    assert [p.name for p in settings.MEDIA_ROOT.rglob("*.trec")] == [f"{first.json()['slug']}__classic-ir__adi.trec"]
