@@ -9,7 +9,9 @@ submission checks, the worker) passes the folder and the limits from its setting
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import lzma
 import os
 import shutil
 import tarfile
@@ -25,7 +27,10 @@ from runners.model_dir import CHECKSUM_SUFFIXES, PICKLE_SUFFIXES, ModelDir, vali
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 MAX_ENTRIES = 10_000
 MAX_RATIO = 10
+MAX_DEPTH = 32  # folders in an entry's name (a model folder has a few)
 MIN_UNPACKED_LIMIT = 1 << 20  # a tiny archive of JSON files may compress well
+# Errors of a name the file system refuses: a part over 255 bytes or a path over 4,096, a file and a folder of one name.
+NAME_ERRNOS = (errno.ENAMETOOLONG, errno.EEXIST, errno.EISDIR, errno.ENOTDIR)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ def _safe_name(name: str, archive: str) -> str:
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if ".." in parts:
         raise UserInputError(f"{archive}: entry {name!r} climbs out of the folder ('..'); such archives are refused")
+    if len(parts) > MAX_DEPTH:  # unpacking and checking thousands of nested folders would hold the request for minutes
+        raise UserInputError(f"{archive}: entry {name[:60]!r}... is nested more than {MAX_DEPTH} folders deep; refused")
     return "/".join(p for p in parts if p not in (".", ""))
 
 
@@ -59,6 +66,9 @@ def _zip_entries(path: Path, archive: str) -> list[Entry]:
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
             name = _safe_name(info.filename, archive)
+            if info.header_offset < 0:  # a damaged directory: the entry would be read from before the file's start
+                raise UserInputError(f"{archive}: entry {info.filename!r} has a damaged header; archive the folder "
+                                     "again")
             mode = (info.external_attr >> 16) & 0o170000
             if mode and mode not in (0o100000, 0o040000):  # only regular files and folders
                 raise UserInputError(f"{archive}: entry {info.filename!r} is a link or special file; refused")
@@ -93,7 +103,10 @@ def list_entries(path: Path | str, unpacked_limit: int, archive_name: str | None
     path = Path(path)
     archive = archive_name or path.name
     if zipfile.is_zipfile(path):
-        entries = _zip_entries(path, archive)
+        try:
+            entries = _zip_entries(path, archive)
+        except zipfile.BadZipFile as exc:  # an end record is found but the directory before it is damaged
+            raise UserInputError(f"{archive}: not a readable zip archive ({exc}); archive the folder again") from None
     else:
         try:
             if not tarfile.is_tarfile(path):
@@ -140,8 +153,16 @@ def _extract(path: Path, target: Path, entries: list[Entry], limit: int, archive
 
     def copy(source, name: str) -> None:
         out = target / name
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with source, open(out, "wb") as sink:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            sink = open(out, "wb")
+        except OSError as exc:  # a name the checks let through that the file system refuses
+            source.close()
+            if exc.errno not in NAME_ERRNOS:
+                raise
+            raise UserInputError(f"{archive}: entry {name!r} cannot be unpacked ({exc.strerror}); keep names short "
+                                 "and never use one name for a file and a folder") from None
+        with source, sink:
             for block in iter(lambda: source.read(1 << 20), b""):
                 budget[0] -= len(block)
                 if budget[0] < 0:
@@ -161,8 +182,12 @@ def _extract(path: Path, target: Path, entries: list[Entry], limit: int, archive
                     name = _safe_name(member.name, archive)
                     if name in wanted and member.isfile():
                         copy(tf.extractfile(member), name)
-    except (RuntimeError, NotImplementedError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as exc:
-        # encrypted members, unknown compression methods, bad CRCs, truncated streams
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error,
+            lzma.LZMAError, OSError) as exc:
+        # encrypted members, unknown compression methods, bad CRCs, truncated streams, corrupt bz2/gzip/xz data
+        # (an OSError without errno); an OSError with one is the server's (a full disk), not the archive's
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
         raise UserInputError(f"{archive}: cannot unpack ({exc}); archive the folder again without a password, "
                              "with zip's default compression") from None
     resolved = target.resolve()

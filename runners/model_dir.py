@@ -122,7 +122,7 @@ def _optional_json(file: Path) -> dict:
         return {}
     try:
         value = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # ValueError: undecodable, malformed, an int past Python's digit limit
         raise UserInputError(f"{file.name}: not valid JSON ({err})") from None
     if not isinstance(value, dict):
         raise UserInputError(f"{file.name}: must be a JSON object ({{...}}), not {type(value).__name__}")
