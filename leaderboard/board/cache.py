@@ -6,6 +6,7 @@ a result, a submission or a benchmark (leaderboard/signals.py); a per-process LR
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import uuid
 from collections import OrderedDict
@@ -14,6 +15,7 @@ from django.core.cache import cache
 
 from leaderboard.models import Submission
 
+log = logging.getLogger(__name__)
 CACHE_VERSION_KEY = "leaderboard:version"
 CACHE_SECONDS = 3600
 
@@ -34,8 +36,15 @@ def scope(user) -> str:
 
 
 def invalidate_leaderboards() -> None:
-    """Make every cached table stale; called whenever a result or a submission changes."""
-    cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+    """Make every cached table stale; called after each commit that changes a result or a submission.
+
+    It runs after the data is saved, so a cache outage must not turn a successful write into an error (a client
+    retrying a 500 would submit twice, a worker would log a crash): the failure is logged, and a cache that comes
+    back empty starts a new version anyway."""
+    try:
+        cache.set(CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception as exc:  # redis-py's ConnectionError and friends; the backend's own types vary
+        log.warning("could not renew the leaderboards' cache version (%s); pages may be stale until it is back", exc)
 
 
 # Tables and pages are shared through the cache and kept, per process, in a small LRU so that a warm

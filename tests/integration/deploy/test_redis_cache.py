@@ -15,3 +15,13 @@ def test_pooled_cache_on_real_redis():
     client = cache._cache.get_client()
     assert cache._cache.get_client(write=True) is client  # one server: reads and writes share the pool
     cache.delete("version")
+
+
+def test_a_cache_outage_after_a_commit_is_not_an_error(monkeypatch, caplog):
+    """The version renewal runs after the data is saved: with the cache unreachable it logs, it does not raise."""
+    from leaderboard.board import cache as board_cache
+
+    unreachable = PooledRedisCache("redis://127.0.0.1:1/0", {})  # nothing listens on port 1
+    monkeypatch.setattr(board_cache, "cache", unreachable)
+    board_cache.invalidate_leaderboards()
+    assert "could not renew the leaderboards' cache version" in caplog.text
