@@ -156,7 +156,7 @@ def _safetensors_files(path: Path) -> list[Path]:
         if not isinstance(weight_map, dict) or not weight_map:
             raise UserInputError(f"{SHARD_INDEX}: needs a non-empty weight_map of tensor -> file")
         shards = sorted({str(name) for name in weight_map.values()})
-        missing = [name for name in shards if "/" in name or not (path / name).is_file()]
+        missing = [name for name in shards if "/" in name or not _is_file(path / name)]
         if missing:
             raise UserInputError(f"{SHARD_INDEX}: names shard(s) not in the folder: {', '.join(missing[:3])}")
         return [path / name for name in shards]
@@ -170,6 +170,13 @@ def _safetensors_files(path: Path) -> list[Path]:
         )
     raise UserInputError(f"{path}: no weights found; expected model.safetensors, shards with {SHARD_INDEX}, "
                          "or one .gguf file")
+
+
+def _is_file(file: Path) -> bool:
+    try:
+        return file.is_file()
+    except OSError:  # a name the file system cannot hold (a part over 255 bytes): no such file
+        return False
 
 
 def _safetensors_parameters(file: Path) -> int:

@@ -288,44 +288,50 @@ def safetensors_files(draw) -> bytes:
     header = draw(st.one_of(TENSORS.map(json.dumps).map(str.encode), ODD_JSON.map(str.encode), st.binary(max_size=32)))
     length = draw(st.one_of(st.just(len(header)), st.integers(0, (1 << 64) - 1),
                             st.sampled_from([0, len(header) + 1, max(len(header) - 1, 0), 100_000_001])))
-    return draw(st.sampled_from([length.to_bytes(8, "little") + header, header[:7], WEIGHTS, WEIGHTS]))
+    return draw(st.sampled_from([WEIGHTS, length.to_bytes(8, "little") + header, header[:7]]))
 
 
-SHARD_NAMES = st.sampled_from(["model-1.safetensors", "model.safetensors", "../model.safetensors", "a/b.safetensors",
-                               "", ".", "..", "x\x00.safetensors", "a" * 300 + ".safetensors", "config.json"])
-INDEXES = st.fixed_dictionaries({}, optional={
-    "weight_map": st.one_of(st.dictionaries(st.text(max_size=4), st.one_of(SHARD_NAMES, JSON_VALUES), max_size=3),
-                            JSON_VALUES),
-    "metadata": JSON_VALUES,
-})
+SHARD_NAMES = st.sampled_from(["a" * 300 + ".safetensors", "model-1.safetensors", "x\x00.safetensors", "..",
+                               "../model.safetensors", "model.safetensors", "a/b.safetensors", "", ".", "config.json"])
+WEIGHT_MAPS = st.one_of(st.dictionaries(st.text(max_size=4), SHARD_NAMES, min_size=1, max_size=3),
+                        st.dictionaries(st.text(max_size=4), JSON_VALUES, max_size=3), JSON_VALUES)
+INDEXES = st.fixed_dictionaries({"weight_map": WEIGHT_MAPS}, optional={"metadata": JSON_VALUES}) | \
+    st.fixed_dictionaries({}, optional={"metadata": JSON_VALUES})
 GOOD_CONFIGS = st.sampled_from([CONFIG.encode(), *(json.dumps({"architectures": [a], "vocab_size": 4}).encode()
                                                  for a in ("BertForMaskedLM", "LlamaForCausalLM"))])
 FILE_NAMES = st.sampled_from(["config.json", "tokenizer_config.json", "model.safetensors", "model-1.safetensors",
                               "model.safetensors.index.json", *TOKENIZER_FILES, "pytorch_model.bin", "x.gguf"])
 
 
+OFTEN = st.sampled_from([True, True, True, False])  # Hypothesis favours the first choices: 3 in 4 or more
+RARELY = st.sampled_from([False, False, False, True])
+
+
 @st.composite
 def model_folders(draw) -> dict[str, bytes | None]:
-    """{file name: bytes, or None for a folder of that name}."""
+    """{file name: bytes, or None for a folder of that name}: often the files of a model that passes the first
+    checks, so that the checks after them (weights, shard index, tokenizer) run on fuzzed input too."""
     files: dict[str, bytes | None] = {}
-    if draw(st.integers(0, 9)):  # often a config that passes, so that the checks after it run too
-        files["config.json"] = draw(st.one_of(GOOD_CONFIGS, CONFIGS.map(json.dumps).map(str.encode),
-                                              json_file(CONFIGS)))
-    if draw(st.booleans()):
+    if draw(OFTEN):
+        files["config.json"] = draw(GOOD_CONFIGS if draw(OFTEN) else
+                                    st.one_of(CONFIGS.map(json.dumps).map(str.encode), json_file(CONFIGS)))
+    if draw(RARELY):
         files["tokenizer_config.json"] = draw(json_file(CONFIGS))
     for name in ("model.safetensors", "model-1.safetensors"):
-        if draw(st.integers(0, 3)):
+        if draw(OFTEN):
             files[name] = draw(safetensors_files())
     if draw(st.booleans()):
-        files["model.safetensors.index.json"] = draw(json_file(INDEXES))
-    for name in draw(st.lists(st.sampled_from(TOKENIZER_FILES), min_size=draw(st.integers(0, 1)), max_size=2)):
+        files["model.safetensors.index.json"] = draw(INDEXES.map(json.dumps).map(str.encode) if draw(OFTEN) else
+                                                     json_file(INDEXES))
+    for name in draw(st.lists(st.sampled_from(TOKENIZER_FILES), min_size=draw(OFTEN), max_size=2)):
         files[name] = draw(st.binary(max_size=16))
-    if draw(st.integers(0, 5)) == 0:
+    if draw(RARELY):
         files["pytorch_model.bin"] = b"\x80\x04."
-    if draw(st.integers(0, 9)) == 0:
+    if draw(RARELY):
         files["x.gguf"] = draw(st.binary(max_size=64))
-    for name in draw(st.lists(FILE_NAMES, max_size=2)):  # a folder where a file is expected
-        files[name] = None
+    if draw(RARELY):
+        for name in draw(st.lists(FILE_NAMES, min_size=1, max_size=2)):  # a folder where a file is expected
+            files[name] = None
     return files
 
 
@@ -342,7 +348,7 @@ def assert_model_or_user_error(folder: Path, family: str, limit: int | None) -> 
     assert any(a.endswith(FAMILY_ARCHITECTURES[family]) and not a.endswith(LM_HEADS) for a in architectures)
 
 
-@FUZZ
+@settings(FUZZ, max_examples=400)
 @given(model_folders(), st.sampled_from(sorted(FAMILY_ARCHITECTURES)), st.sampled_from([None, 0, 8, 10 ** 9]))
 def test_fuzzed_model_folders(files, family, limit):
     with tempfile.TemporaryDirectory() as tmp:
@@ -354,3 +360,66 @@ def test_fuzzed_model_folders(files, family, limit):
             else:
                 (folder / name).write_bytes(data)
         assert_model_or_user_error(folder, family, limit)
+
+
+# --- inputs the fuzzing found (each was an OSError, BadZipFile, LZMAError or ValueError, or a minutes-long hang) ---
+
+def zip_with(*extra: tuple[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as zf:
+        for name, data in [*VALID_MEMBERS, *extra]:
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _refused(data: bytes, match: str, tmp_path) -> None:
+    archive = tmp_path / "upload.zip"
+    archive.write_bytes(data)
+    with pytest.raises(UserInputError, match=match):
+        unpack(archive, tmp_path / "models", LIMIT, archive_name=ARCHIVE)
+    models = tmp_path / "models"
+    assert not models.exists() or not any(models.iterdir()), "a refused archive left files behind"
+
+
+def test_a_damaged_zip_directory_is_a_user_error(tmp_path):
+    data = bytearray(zip_with())
+    start = data.rfind(b"PK\x05\x06") + 16  # the end record's offset of the central directory
+    directory = int.from_bytes(data[start:start + 4], "little")
+    data[directory:directory + 4] = b"XXXX"  # its first record's signature
+    _refused(bytes(data), "not a readable zip archive", tmp_path)
+    data = bytearray(zip_with())
+    data[start:start + 4] = (directory + 100).to_bytes(4, "little")  # entries would start before the file
+    _refused(bytes(data), "has a damaged header", tmp_path)
+
+
+@pytest.mark.parametrize("extra, match", [
+    ((("x.json", b"{}"), ("x.json/y.json", b"{}")), r"'x.json/y.json' cannot be unpacked \(File exists\)"),
+    ((("x.json/y.json", b"{}"), ("x.json", b"{}")), r"'x.json' cannot be unpacked \(Is a directory\)"),
+    (((("a" * 300) + ".json", b"{}"),), r"cannot be unpacked \(File name too long\)"),
+    ((("d/" * 40 + "x.json", b"{}"),), "nested more than 32 folders deep"),
+])
+def test_names_the_file_system_refuses_are_user_errors(tmp_path, extra, match):
+    _refused(zip_with(*extra), match, tmp_path)
+
+
+@pytest.mark.parametrize("method, error", [(zipfile.ZIP_BZIP2, "Invalid data stream"),
+                                           (zipfile.ZIP_LZMA, "Corrupt input data")])
+def test_corrupt_bz2_and_lzma_members_are_user_errors(tmp_path, method, error):
+    data = bytearray(zip_with(method=method))
+    at = data.find(b"model.safetensors") + len("model.safetensors") + 12  # inside that member's compressed data
+    data[at:at + 8] = bytes(b ^ 0xFF for b in data[at:at + 8])
+    _refused(bytes(data), rf"cannot unpack \({error}\)", tmp_path)
+
+
+def test_json_integers_past_pythons_digit_limit_are_user_errors(tmp_path):
+    (tmp_path / "config.json").write_text('{"architectures": ["BertModel"], "vocab_size": ' + "9" * 5000 + "}")
+    with pytest.raises(UserInputError, match=r"config.json: not valid JSON \(Exceeds the limit"):
+        validate_model_dir(tmp_path, "dense")
+
+
+def test_a_shard_index_naming_a_file_too_long_to_exist_is_a_user_error(tmp_path):
+    for name, data in VALID_MEMBERS:
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {"w": "a" * 300 + ".st"}}))
+    with pytest.raises(UserInputError, match=r"names shard\(s\) not in the folder: a{300}\.st"):
+        validate_model_dir(tmp_path, "dense")
