@@ -54,6 +54,7 @@ def main():
 
     # tests.helpers reads the bundled collections' mirror path from the Django settings.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "1")  # a local measurement run: the development settings
     django.setup()
     from tests.helpers import load_beir_dataset
 

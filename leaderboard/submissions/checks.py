@@ -216,6 +216,10 @@ def check_archive(upload, family: str) -> tuple[str, ModelDir]:
                                    settings.MODEL_MAX_PARAMETERS, archive_name=upload.name)
     except UserInputError as exc:
         raise field_error("model_archive", str(exc)) from None
+    except OSError as exc:  # the model cache's disk is full: unpack removed its partial folder
+        if full := storage_full(exc):
+            raise full from exc
+        raise
     finally:
         path.unlink(missing_ok=True)
 

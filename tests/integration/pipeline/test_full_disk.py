@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from leaderboard.models import Evaluation, Result, Submission
 from leaderboard.submissions import services
-from tests.integration.pipeline.conftest import ADI, make_run_file, wait_until
+from tests.integration.pipeline.conftest import ADI, make_run_file, minilm_archive, wait_until
 
 
 @pytest.fixture
@@ -61,6 +61,19 @@ def test_an_upload_to_a_full_disk_is_a_503_and_leaves_nothing(small_disk, settin
     response = post()
     assert response.status_code == 201, response.content
     assert files_on(small_disk) == [f"runs/submitted/{response.json()['slug']}__classic-ir__adi.trec"]
+
+
+@pytest.mark.django_db
+def test_an_archive_unpacked_onto_a_full_disk_is_a_503_and_leaves_nothing(small_disk, settings, tmp_path,
+                                                                          django_user_model):
+    settings.MODELS_DIR = small_disk  # the 512 KiB disk cannot hold MiniLM's weights
+    api = APIClient()
+    api.force_authenticate(django_user_model.objects.create_user("full", password="x"))
+    with open(minilm_archive(tmp_path / "minilm.zip"), "rb") as handle:
+        response = api.post("/api/submissions/", {"name": "minilm", "family": "dense", "source": "archive",
+                                                  "datasets": ADI, "model_archive": handle}, format="multipart")
+    assert response.status_code == 503 and "storage full" in response.json()["detail"], response.content
+    assert files_on(small_disk) == [] and not Submission.objects.exists()
 
 
 @pytest.mark.slow

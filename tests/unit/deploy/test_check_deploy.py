@@ -32,3 +32,11 @@ def test_a_weak_secret_key_is_reported(tmp_path):
 def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     result = run_check(SECRET_KEY="", RB_DATA_DIR=str(tmp_path))
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for(tmp_path):
+    environment = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(64), "RB_DATA_DIR": str(tmp_path)}
+    environment.pop("DEBUG", None)
+    result = subprocess.run([sys.executable, "-c", "from config import settings; print(settings.DEBUG)"],
+                            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
