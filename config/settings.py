@@ -137,12 +137,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Every process (web, worker, beat, commands) must see one cache: the worker renews the leaderboards' data version
 # there after storing a result. Redis when CACHE_URL names one; else files under DATA_DIR, which the processes of
 # the embedded default share (written atomically; a per-process memory cache would serve stale pages, private
-# rows included), keyed by database. Not DATA_DIR/cache: that is the runners' embedding cache.
+# rows included), keyed by database. Not DATA_DIR/cache: that is the runners' embedding cache. RB_SITE_CACHE_DIR
+# moves those files (a test run keeps its own, so counters such as sign-ups per hour never outlive it).
 CACHE_URL = os.environ.get("CACHE_URL", "")
+SITE_CACHE_DIR = os.environ.get("RB_SITE_CACHE_DIR") or str(DATA_DIR / "site-cache")
 CACHES = {
     "default": {"BACKEND": "config.redis_cache.PooledRedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL.startswith("redis")
-    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "site-cache"),
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": SITE_CACHE_DIR,
           "KEY_FUNCTION": "config.cache_keys.per_database_key"}
 }
 # Sessions are read through the cache (a signed-in page view costs no session query) and written to the DB too.
@@ -210,6 +212,8 @@ STORAGE_QUOTA_BYTES_PER_USER = int(os.environ.get("STORAGE_QUOTA_BYTES_PER_USER"
 
 # Evaluation pipeline (leaderboard/evaluations/): heartbeats, redelivery bounds and the periodic reconciler.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "15"))
+# A worker host's yardstick (leaderboard/evaluations/yardstick.py) is measured again once it is this old.
+YARDSTICK_MAX_AGE_SECONDS = float(os.environ.get("YARDSTICK_MAX_AGE_SECONDS", str(6 * 3600)))
 HEARTBEAT_STALE_SECONDS = float(os.environ.get("HEARTBEAT_STALE_SECONDS", "180"))
 RECONCILE_INTERVAL_SECONDS = float(os.environ.get("RECONCILE_INTERVAL_SECONDS", "60"))
 RECONCILE_GRACE_SECONDS = float(os.environ.get("RECONCILE_GRACE_SECONDS", "60"))

@@ -176,3 +176,28 @@ class QueryScore(models.Model):
 def metric_field(metric_name: str) -> str:
     """'ndcg@10' -> 'ndcg_at_10', the QueryScore column."""
     return metric_name.replace("@", "_at_")
+
+
+class HostYardstick(models.Model):
+    """The fixed reference workload (runners/yardstick.py) timed on one worker host: efficiency figures of the
+    results that host measured are shown relative to it. A host is measured again once its newest is stale."""
+
+    host = models.CharField(max_length=200, db_index=True, help_text="the machine's network name")
+    hardware = models.CharField(max_length=300, help_text="CPU model x cores / GPU")
+    measured_at = models.DateTimeField()
+    bm25_latency_p50_ms = models.FloatField()
+    dense_encode_per_s = models.FloatField()
+    under_load = models.BooleanField(default=False)
+    details = models.JSONField(default=dict, help_text="the dataset and device description it was measured on")
+
+    class Meta:
+        ordering = ["-measured_at"]
+        constraints = [models.UniqueConstraint(fields=["host", "measured_at"], name="one_yardstick_per_measurement")]
+
+    def __str__(self) -> str:
+        return f"{self.host} at {self.measured_at:%Y-%m-%d %H:%M}"
+
+    def as_provenance(self) -> dict:
+        return {"id": self.pk, "host": self.host, "hardware": self.hardware,
+                "measured_at": self.measured_at.isoformat(), "bm25_latency_p50_ms": self.bm25_latency_p50_ms,
+                "dense_encode_per_s": self.dense_encode_per_s, "under_load": self.under_load}

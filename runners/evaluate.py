@@ -9,12 +9,14 @@ from pathlib import Path
 
 from runners import long_documents
 from runners.data import Dataset
+from runners.energy import EnergyMeter
 from runners.errors import UserInputError
 from runners.measure import (
     PeakMemory,
     Stopwatch,
     code_commit,
     device_description,
+    hardware_class,
     latency_percentiles,
     library_versions,
 )
@@ -22,6 +24,7 @@ from runners.metrics import score_run
 from runners.retrievers.base import cold_seconds
 from runners.rules import apply_rules
 from runners.specs import RetrieverSpec, build_retriever
+from runners.timing import TIMING_REPEATS, host_timing, host_work, median_and_spread
 from runners.trec_run import Run, truncate
 
 Progress = Callable[[str, float], None]
@@ -81,6 +84,45 @@ def evaluate_run(run: Run, dataset: Dataset) -> Outcome:
     return score_outcome(run, dataset, timings={}, provenance=provenance)
 
 
+def _timed_search(retriever, queries: dict[str, str], k: int) -> tuple[Run, dict]:
+    """The batch search once (its run is scored; cold: first use of the index and model), then
+    TIMING_REPEATS warm times: the median and the spread of those."""
+    with Stopwatch() as first:
+        run = retriever.search(queries, k)
+    seconds = []
+    with EnergyMeter() as energy:
+        for _ in range(TIMING_REPEATS):
+            with Stopwatch() as clock:
+                retriever.search(queries, k)
+            seconds.append(clock.seconds)
+    median, spread = median_and_spread(seconds)
+    return run, {
+        "first_search_seconds": first.seconds,
+        "search_seconds": median,
+        "batch_qps": len(queries) / median if median else 0.0,
+        "batch_qps_spread": spread,  # (max - min) / median of the repeats' search seconds
+        "timing_repeats": TIMING_REPEATS,
+        "search_energy_joules": energy.joules / TIMING_REPEATS if energy.joules is not None else None,
+    }
+
+
+def _timed_latency(retriever, sample: dict[str, str], k: int) -> dict:
+    """Single-query latency over the sample, TIMING_REPEATS times: the median of each percentile, and the
+    spread of p50 over the repeats."""
+    repeats = []
+    for _ in range(TIMING_REPEATS if sample else 0):
+        latencies = []
+        for qid, text in sample.items():
+            start = time.perf_counter()
+            retriever.search({qid: text}, k)
+            latencies.append(time.perf_counter() - start)
+        repeats.append(latency_percentiles(latencies))
+    if not repeats:
+        return {**latency_percentiles([]), "latency_p50_spread": 0.0}
+    figures = {name: median_and_spread([r[name] for r in repeats])[0] for name in repeats[0]}
+    return {**figures, "latency_p50_spread": median_and_spread([r["latency_p50_ms"] for r in repeats])[1]}
+
+
 def evaluate(
     spec: RetrieverSpec,
     dataset: Dataset,
@@ -99,27 +141,24 @@ def evaluate(
     retriever = build_retriever(spec, device=device)
     with tempfile.TemporaryDirectory(prefix="rb-eval-", dir=workdir) as tmp, PeakMemory() as memory:
         progress("index", 0.0)
-        with Stopwatch() as index_clock:
+        with host_work(), Stopwatch() as index_clock, EnergyMeter() as index_energy:
             retriever.index(dataset.corpus, Path(tmp))
         progress("search", 40.0)
         # BEIR-style self-match removal can drop one hit per query: ask for one more.
         k = DEPTH + 1 if dataset.remove_self_matches else DEPTH
         k += max((len(v) for v in dataset.excluded_ids.values()), default=0)
-        with Stopwatch() as batch_clock:
-            run = retriever.search(queries, k)
-        progress("latency", 70.0)
         sample = sorted(queries)[:LATENCY_SAMPLE] if measure_latency else []
-        latencies = []
-        for qid in sample:
-            start = time.perf_counter()
-            retriever.search({qid: queries[qid]}, k)
-            latencies.append(time.perf_counter() - start)
+        with host_timing() as timing:
+            run, search_timings = _timed_search(retriever, queries, k)
+            progress("latency", 70.0)
+            latency_timings = _timed_latency(retriever, {qid: queries[qid] for qid in sample}, k)
         index_bytes = retriever.index_bytes()
         provenance = {
             "retriever": spec.name,
             "family": spec.family,
             "params": spec.params,
             "device": device_description(device),
+            "hardware": hardware_class(device_description(device)),
             "libraries": library_versions(),
             "code_commit": code_commit(),
             "long_documents": long_documents.describe(spec),
@@ -133,11 +172,14 @@ def evaluate(
         "index_seconds_measured": index_clock.seconds,
         "encode_docs_per_s": len(dataset.corpus) / index_seconds if index_seconds else 0.0,
         "index_bytes": float(index_bytes),
-        "search_seconds": batch_clock.seconds,
-        "batch_qps": len(queries) / batch_clock.seconds if batch_clock.seconds else 0.0,
+        # Energy of this run's indexing: a cached index or cached embeddings cost (almost) none.
+        "index_energy_joules": index_energy.joules,
         "peak_rss_bytes": float(memory.peak),
-        **latency_percentiles(latencies),
+        **search_timings,
+        **latency_timings,
+        **timing.as_timings(),
     }
-    outcome = score_outcome(run, dataset, timings, provenance)
+    with host_work():
+        outcome = score_outcome(run, dataset, timings, provenance)
     progress("done", 100.0)
     return outcome

@@ -79,6 +79,12 @@ def device_description(device: str = "cpu") -> dict:
     return described
 
 
+def hardware_class(device: dict) -> str:
+    """What efficiency figures were measured on, in one line: 'CPU model x cores' (+ ' / GPU')."""
+    text = f"{device.get('cpu') or 'unknown CPU'} x {device.get('cores') or '?'}"
+    return f"{text} / {device['gpu']}" if device.get("gpu") else text
+
+
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:

@@ -37,6 +37,9 @@ BOARD_METRICS: dict[str, BoardMetric] = {m.name: m for m in (
                 digits=2),
 )}
 LATENCY = BOARD_METRICS["latency"]
+# Not a ranking measure: the latency as a multiple of the measuring host's BM25 yardstick (runners/yardstick.py).
+LATENCY_RELATIVE = BoardMetric("latency-relative", "Latency p50 (x host BM25)", "timings", "latency_p50_vs_yardstick",
+                               higher_is_better=False, digits=1)
 
 
 def board_metric(name: str) -> BoardMetric:

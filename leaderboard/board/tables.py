@@ -10,13 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db.models.fields.json import KeyTextTransform
 
 from datasets_registry.aggregates import aggregate_label, aggregates
 from datasets_registry.models import Benchmark
 from leaderboard.board import ranks
 from leaderboard.board.cache import cached, scope
 from leaderboard.board.filters import Filters
-from leaderboard.board.metrics import LATENCY, BoardMetric, board_metric
+from leaderboard.board.metrics import LATENCY, LATENCY_RELATIVE, BoardMetric, board_metric
 from leaderboard.board.scores import per_query
 from leaderboard.models import Family, Result
 from leaderboard.visibility import visible_submissions
@@ -59,6 +60,10 @@ class Row:
     cells: dict[int, Cell] = field(default_factory=dict)  # dataset id -> cell
     mean: float | None = None
     latency: float | None = None  # mean p50 query latency (ms) over the row's datasets
+    # The same, each result's latency as a multiple of the BM25 yardstick of the host that measured it.
+    latency_relative: float | None = None
+    hardware: str = ""  # what the row's figures were measured on ("; "-joined when its results differ)
+    under_load: bool = False  # a result's timing pass ran while the machine was loaded
     # board/ranks.py: only a row with every dataset of the table is ranked; None on the others
     rank: int | None = None  # position by mean
     borda_rank: int | None = None
@@ -147,20 +152,33 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
     results = Result.objects.filter(is_current=True, evaluation__submission__in=submissions)
     if benchmark:
         results = results.filter(evaluation__dataset__benchmark=benchmark)
-    values = results.annotate(value=metric.expression(), latency=LATENCY.expression()).values_list(
+    values = results.annotate(
+        value=metric.expression(), latency=LATENCY.expression(), relative=LATENCY_RELATIVE.expression(),
+        hardware=KeyTextTransform("hardware", "provenance"), under_load=KeyTextTransform("under_load", "timings"),
+    ).values_list(
         "id", "evaluation__submission_id", "evaluation__dataset_id", "evaluation__dataset__benchmark__slug",
-        "evaluation__dataset__slug", "evaluation__dataset__name", "value", "latency",
+        "evaluation__dataset__slug", "evaluation__dataset__name", "value", "latency", "relative", "hardware",
+        "under_load",
     )
     columns: dict[int, Column] = {}
     cells: dict[int, dict[int, Cell]] = defaultdict(dict)  # submission id -> dataset id -> cell
     latencies: dict[int, list[float]] = defaultdict(list)
-    for result_id, submission_id, dataset_id, bench_slug, slug, name, value, latency in values:
+    relatives: dict[int, list[float]] = defaultdict(list)
+    hardware: dict[int, set[str]] = defaultdict(set)
+    loaded: set[int] = set()
+    for result_id, submission_id, dataset_id, bench_slug, slug, name, value, latency, relative, host_class, \
+            under_load in values:
         if value is None:
             continue
         columns.setdefault(dataset_id, Column(dataset_id, f"{bench_slug}/{slug}", name))
         cells[submission_id][dataset_id] = Cell(result_id, value)
         if latency:
             latencies[submission_id].append(latency)
+            hardware[submission_id].add(host_class or "not recorded")
+        if relative:
+            relatives[submission_id].append(relative)
+        if str(under_load).lower() in ("true", "1"):  # JSON true as PostgreSQL ('true') or SQLite (1) reads it
+            loaded.add(submission_id)
     _collapse_aggregates(columns, cells)
     ranked = []
     for row in submissions.filter(pk__in=list(cells)).values(
@@ -174,6 +192,8 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
             submission_id=submission_id, **row, cells=found,
             mean=float(np.mean([c.value for c in found.values()])),
             latency=float(np.mean(latencies[submission_id])) if latencies[submission_id] else None,
+            latency_relative=_mean_of_all(relatives[submission_id], latencies[submission_id]),
+            hardware="; ".join(sorted(hardware[submission_id])), under_load=submission_id in loaded,
         ))
     ranked = ranks.assign(ranked, list(columns), metric.higher_is_better)
     if metric.per_query:
@@ -183,6 +203,12 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
         columns=sorted(columns.values(), key=lambda c: c.key), rows=ranked,
         licences=sorted({r.licence for r in ranked if r.licence}),
     )
+
+
+def _mean_of_all(relatives: list[float], latencies: list[float]) -> float | None:
+    """The mean relative latency, only when every result with a latency has one (else it would compare a
+    different set of datasets than the absolute mean)."""
+    return float(np.mean(relatives)) if relatives and len(relatives) == len(latencies) else None
 
 
 def _collapse_aggregates(columns: dict[int, Column], cells: dict[int, dict[int, Cell]]) -> None:

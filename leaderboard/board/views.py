@@ -13,7 +13,7 @@ from datasets_registry.models import Benchmark
 from leaderboard.board import charts, exports
 from leaderboard.board.cache import cached, scope
 from leaderboard.board.comparisons import compare
-from leaderboard.board.efficiency import efficiency_points
+from leaderboard.board.efficiency import efficiency_points, hardware_classes
 from leaderboard.board.filters import KINDS, SIZES, Filters
 from leaderboard.board.fusion import fuse
 from leaderboard.board.metrics import BOARD_METRICS
@@ -81,13 +81,15 @@ def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = No
 @same_for_every_visitor
 def efficiency_page(request, benchmark: str | None = None):
     table = _table(request, benchmark)
-    points = efficiency_points(table)
+    hardware = request.GET.get("hardware", "")
+    points = efficiency_points(table, hardware)
     chart = cached(
         ("pareto", scope(request.user), request.get_full_path()),
         lambda: charts.pareto(points, "query latency p50 (ms, log scale)", f"mean {table.metric.label}"),
     )
     return render(request, "leaderboard/efficiency.html", {
         "table": table, "points": points, "metrics": BOARD_METRICS.values(), "chart": chart,
+        "hardware": hardware, "hardware_classes": hardware_classes(table),
     })
 
 

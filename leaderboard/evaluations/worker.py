@@ -19,12 +19,14 @@ from datasets_registry.catalog import load_catalog
 from datasets_registry.services import load
 from leaderboard.evaluations.specs import build_spec
 from leaderboard.evaluations.store import store_current
+from leaderboard.evaluations.yardstick import current_yardstick
 from leaderboard.files import storage_full
 from leaderboard.models import Evaluation, Source
 from runners.errors import RunnerError, UserInputError
 from runners.evaluate import evaluate, evaluate_run
 from runners.specs import RetrieverSpec
 from runners.trec_run import read_run
+from runners.yardstick import relative_to
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,13 @@ def _outcome(evaluation: Evaluation, beat: Heartbeat):
         beat.progress("scoring run", 50.0)
         return evaluate_run(read_run(evaluation.run_file.path), dataset)
     spec = build_spec(submission)
-    return evaluate(spec, dataset, device=_device(spec), progress=beat.progress)
+    beat.progress("measuring the host's yardstick", 0.0)
+    stick = current_yardstick()
+    outcome = evaluate(spec, dataset, device=_device(spec), progress=beat.progress)
+    if stick:
+        outcome.timings.update(relative_to(outcome.timings, stick.as_provenance()))
+        outcome.provenance["yardstick"] = stick.as_provenance()
+    return outcome
 
 
 def run_evaluation(evaluation_id: int, attempt: int, *, task_id: str = "", worker_host: str = "") -> str:

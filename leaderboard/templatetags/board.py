@@ -19,6 +19,12 @@ def score(value, digits=4):
 
 
 @register.filter
+def percent(value):
+    """A fraction as a whole percentage (0.083 -> 8%)."""
+    return "–" if _missing(value) else f"{value * 100:.0f}%"
+
+
+@register.filter
 def pvalue(value):
     if _missing(value):
         return "–"

@@ -32,7 +32,7 @@ def submission(name: str, **fields) -> Submission:
 
 def result(row: Submission, data: Dataset, scores, *, latency: float = 10.0, attempt: int = 1,
            is_current: bool = True, run: Run | None = None, metrics: dict | None = None,
-           timings: dict | None = None) -> Result:
+           timings: dict | None = None, provenance: dict | None = None) -> Result:
     """`scores`: nDCG@10 per query (a list numbers queries q0, q1, ...); other metrics take the same values.
     `timings` replaces the default ones (a run-file result has none)."""
     per_query = scores if isinstance(scores, dict) else {f"q{i}": float(v) for i, v in enumerate(scores)}
@@ -41,7 +41,7 @@ def result(row: Submission, data: Dataset, scores, *, latency: float = 10.0, att
                                                      defaults={"status": Evaluation.Status.SUCCEEDED})
     made = Result(evaluation=evaluation, attempt=attempt, is_current=is_current, main_score=mean,
                   metrics={**{m.name: mean for m in METRICS}, **(metrics or {})},
-                  timings={**TIMINGS, "latency_p50_ms": latency} if timings is None else timings, provenance=PROVENANCE,
+                  timings={**TIMINGS, "latency_p50_ms": latency} if timings is None else timings, provenance=provenance or PROVENANCE,
                   judged_queries=len(per_query))
     if run is not None:
         made.run_file.save(f"{row.slug}-{data.slug}-{attempt}.trec.gz",
