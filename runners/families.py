@@ -101,6 +101,9 @@ class FamilyRecord:
     # A model of this family goes to the gpu queue. Reference retrievers say so in their own spec; a hybrid
     # wants a GPU when one of its partners does.
     wants_gpu: bool = False
+    # The search configuration every model of the family is also timed with (runners/evaluate.py), so that a
+    # faster engine or an approximate index does not hide what the model itself costs.
+    standard_search: tuple[tuple[str, str], ...] = ()
 
     @property
     def param_records(self) -> dict[str, Param]:
@@ -112,15 +115,16 @@ FAMILIES: dict[str, FamilyRecord] = {record.name: record for record in (
                  retriever="runners.retrievers.bm25.retriever:BM25Retriever"),
     FamilyRecord("dense", "Dense bi-encoder", MODEL_SOURCES,
                  ("pooling", "normalize", "query_prefix", "passage_prefix", "max_length", "batch_size", "search"),
-                 retriever="runners.retrievers.dense.retriever:DenseRetriever", takes_model_dir=True, wants_gpu=True),
+                 retriever="runners.retrievers.dense.retriever:DenseRetriever", takes_model_dir=True, wants_gpu=True,
+                 standard_search=(("search", "flat"),)),
     FamilyRecord("learned-sparse", "Learned sparse (SPLADE)", MODEL_SOURCES, ENCODER_PARAMS,
                  retriever="runners.retrievers.learned_sparse.retriever:SparseRetriever", takes_model_dir=True,
-                 wants_gpu=True),
+                 wants_gpu=True, standard_search=(("index", "csr"),)),
     FamilyRecord("hybrid", "Hybrid fusion", ("reference",), ("runs", "method", "alpha", "k", "norm"),
                  retriever="runners.retrievers.hybrid.retriever:HybridRetriever"),
     FamilyRecord("sparse-llm", "Sparse LLM", MODEL_SOURCES, ENCODER_PARAMS,
                  retriever="runners.retrievers.sparse_llm.retriever:SparseLLMRetriever", takes_model_dir=True,
-                 wants_gpu=True),
+                 wants_gpu=True, standard_search=(("index", "csr"),)),
     FamilyRecord("run-file", "Run files", ("run-file",), ()),
 )}
 MODEL_FAMILIES = tuple(name for name, record in FAMILIES.items() if record.takes_model_dir)

@@ -59,3 +59,9 @@ def test_hnsw_finds_the_exact_neighbours_on_a_small_corpus(adi):
     hnsw = runners.evaluate(runners.get_spec("minilm-l6-hnsw"), adi)
     assert hnsw.provenance["hnsw"] == {"m": 32, "ef_construction": 200, "ef_search": 128}
     assert hnsw.metrics["ndcg@10"] == pytest.approx(flat.metrics["ndcg@10"], abs=1e-6)
+    # Both are also timed with the family's standard search (exact flat), named in the timings.
+    assert flat.timings["standard_search"] == hnsw.timings["standard_search"] == "search=flat"
+    assert flat.timings["standard_search_is_submitted"] is True and "standard_latency_p50_ms" not in flat.timings
+    assert hnsw.timings["standard_search_is_submitted"] is False
+    assert hnsw.timings["standard_latency_p50_ms"] > 0 and hnsw.timings["standard_batch_qps"] > 0
+    assert hnsw.timings["standard_index_bytes"] == flat.timings["index_bytes"]
