@@ -55,6 +55,10 @@ class DatasetRecord:
     domain_group: str = ""
     # Folder under settings.REFERENCE_DIR/queries_qrels_only with official queries + qrels to check against.
     reference: str = ""
+    # The public original a collection converted to BEIR layout comes from (fetched when the mirror lacks it):
+    # {"format": a key of loaders.originals.CONVERTERS, "files": [{"url", "sha256"}], "inputs": {role: file name
+    # or tar member}, "options": {...}}; `files` above stay the checksums of the converted BEIR files.
+    original: dict = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -2,6 +2,9 @@
 
 Files are assembled in a temporary folder next to the cache entry and renamed into
 place only after every checksum matched, so a failed or interrupted fetch leaves nothing.
+A collection the catalog keeps in BEIR layout comes from the local mirror when it has it, else from its
+public original: each original file downloaded and checked, converted (loaders/originals), and the BEIR
+files it gives checked against the same checksums as the mirror's.
 """
 from __future__ import annotations
 
@@ -15,12 +18,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
 from datasets_registry.catalog import DatasetRecord
+from datasets_registry.loaders.originals import CONVERTERS, Original, OriginalFormatError, write_beir
 from runners.errors import RunnerError
 
 MARKER = ".verified.json"
@@ -32,6 +37,10 @@ class FetchError(RunnerError):
 
     Permanent (no internet, restricted, checksum mismatch, unknown format, HTTP 4xx) unless raised as
     FetchInterrupted."""
+
+
+class FetchUnreachable(FetchError):
+    """The source cannot be reached at all (no internet, name not resolved): permanent on this machine."""
 
 
 class FetchInterrupted(FetchError):
@@ -63,8 +72,8 @@ def availability(record: DatasetRecord) -> Availability:
     mirror = Path(settings.MIRROR_DIR) / record.mirror if record.mirror else None
     if mirror and mirror.is_dir():
         return Availability("not downloaded", f"local mirror present; run: {fetch_command(record)}")
-    if record.archive or record.downloads:
-        sources = [record.archive] if record.archive else record.downloads
+    if record.archive or record.downloads or record.original:
+        sources = [record.archive] if record.archive else record.downloads or record.original["files"]
         unpinned = "; checksum unpinned (first fetch records it)" if any(
             "md5" not in s and "sha256" not in s for s in sources) else ""
         return Availability("not downloaded", f"needs internet; run: {fetch_command(record)}{unpinned}")
@@ -120,7 +129,7 @@ def _download(url: str, target: Path, expected: dict) -> None:
         error = FetchInterrupted if exc.code >= 500 or exc.code == 429 else FetchError
         raise error(f"download of {url} failed: server answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
-        raise FetchError(
+        raise FetchUnreachable(
             f"download of {url} failed: cannot reach {urllib.parse.urlsplit(url).netloc} ({exc.reason}). "
             "This machine seems to have no internet access: fetch on a machine that has, then copy "
             f"{settings.DATA_DIR / 'datasets'} here, or point RB_MIRROR_DIR at a local mirror."
@@ -187,6 +196,9 @@ def _assemble(record: DatasetRecord, staging: Path) -> None:
         return
     if record.restricted:
         raise FetchError(f"{record.key} cannot be downloaded: {record.restricted}")
+    if record.original:
+        _convert_original(record, staging)
+        return
     if record.downloads:
         for entry in record.downloads:
             target = staging / entry["path"]
@@ -197,6 +209,50 @@ def _assemble(record: DatasetRecord, staging: Path) -> None:
         where = f"mirror folder {mirror} is absent" if mirror else "the catalog names no download"
         raise FetchError(f"{record.key}: {where}; source: {record.source_url or 'unknown'}")
     _extract(_cached_download(record.archive["url"], record.archive), staging, record.archive.get("root", ""))
+
+
+def _read_originals(record: DatasetRecord, paths: dict[str, Path]) -> dict[str, bytes]:
+    """The record's inputs by name: a downloaded file itself, or a member of a downloaded tar archive."""
+    wanted = set(record.original["inputs"].values())
+    found = {name: path.read_bytes() for name, path in paths.items() if name in wanted}
+    for name, path in paths.items():
+        if not name.endswith((".tar.gz", ".tgz", ".tar")):
+            continue
+        try:
+            with tarfile.open(path) as archive:
+                for member in archive:  # reads the archive to its end, so a truncated one fails here
+                    if member.name in wanted and member.isfile():
+                        found[member.name] = archive.extractfile(member).read()
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            raise FetchError(f"{record.key}: original {name} is damaged or truncated ({exc})") from None
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise FetchError(f"{record.key}: {', '.join(missing)} missing from the original files ({', '.join(paths)})")
+    return found
+
+
+def _convert_original(record: DatasetRecord, staging: Path) -> None:
+    """Download the original files (to a folder inside staging, each checksum checked), then write the BEIR
+    files their converter makes into staging; verify_files checks those against the catalog afterwards."""
+    original = record.original
+    converter = CONVERTERS.get(original.get("format"))
+    if converter is None:
+        raise FetchError(f"{record.key}: no converter for original format {original.get('format')!r}")
+    if set(converter.inputs) - set(original["inputs"]):
+        raise FetchError(f"{record.key}: the catalog must name the original's {', '.join(converter.inputs)}")
+    with tempfile.TemporaryDirectory(prefix=".originals-", dir=staging) as folder:
+        paths = {}
+        for entry in original["files"]:
+            name = Path(urllib.parse.urlsplit(entry["url"]).path).name
+            paths[name] = Path(folder) / name
+            _download(entry["url"], paths[name], entry)
+        data = _read_originals(record, paths)
+    inputs = {role: Original(name, data[name]) for role, name in original["inputs"].items()}
+    try:
+        collection = converter.convert(inputs, original.get("options", {}))
+    except OriginalFormatError as exc:
+        raise FetchError(f"{record.key}: {exc}") from None
+    write_beir(collection, staging, record.split)
 
 
 def fetch(record: DatasetRecord, force: bool = False) -> Path:

@@ -1,8 +1,11 @@
 """Every benchmark of the issue is in the catalog, each entry with a source and a checksum (or a stated reason)."""
+import re
+
 import pytest
 
 from datasets_registry.catalog import load_catalog
 from datasets_registry.loaders import LOADERS
+from datasets_registry.loaders.originals import CONVERTERS
 
 BEIR = {"msmarco", "trec-covid", "nfcorpus", "bioasq", "nq", "hotpotqa", "fiqa", "signal1m", "trec-news",
         "robust04", "arguana", "webis-touche2020", "cqadupstack", "quora", "dbpedia-entity", "scidocs", "fever",
@@ -54,6 +57,23 @@ def test_every_entry_has_a_source_and_a_checksum_or_a_reason(key):
         for entry in record.downloads:
             assert entry["url"].startswith("https://") and entry["path"]
             assert len(entry.get("md5", "")) == 32 or "unpinned" in record.options.get("checksum_note", "")
+
+
+def test_mirrored_collections_name_their_pinned_public_original():
+    """What the local mirror holds can be rebuilt on a machine without it: raw files at a commit, each with its
+    sha256, a known converter, and every input it needs a downloaded file or a member of the one archive."""
+    mirrored = [r for r in load_catalog().datasets.values() if r.mirror]
+    assert {r.key for r in mirrored} == {r.key for r in load_catalog().resolve("bundled")}
+    for record in mirrored:
+        original = record.original
+        assert set(original["inputs"]) == set(CONVERTERS[original["format"]].inputs), record.key
+        names = []
+        for entry in original["files"]:
+            assert re.fullmatch(r"https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+", entry["url"])
+            assert re.fullmatch(r"[0-9a-f]{64}", entry["sha256"])
+            names.append(entry["url"].rsplit("/", 1)[1])
+        archives = [name for name in names if name.endswith(".tar.gz")]
+        assert len(archives) == 1 and len(names) == 1 or set(original["inputs"].values()) == set(names), record.key
 
 
 def test_restricted_beir_sets_say_how_to_obtain_them():
