@@ -142,7 +142,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 CACHE_URL = os.environ.get("CACHE_URL", "")
 SITE_CACHE_DIR = os.environ.get("RB_SITE_CACHE_DIR") or str(DATA_DIR / "site-cache")
 CACHES = {
-    "default": {"BACKEND": "config.redis_cache.PooledRedisCache", "LOCATION": CACHE_URL}
+    # Bounded waits: a Redis that hangs is an outage (served without the cache), not a hung request.
+    "default": {"BACKEND": "config.redis_cache.PooledRedisCache", "LOCATION": CACHE_URL,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}
     if CACHE_URL.startswith("redis")
     else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": SITE_CACHE_DIR,
           "KEY_FUNCTION": "config.cache_keys.per_database_key"}
