@@ -1,4 +1,5 @@
-"""Shared test helpers: the bundled BEIR-layout collections as runners.data.Dataset objects.
+"""Shared test helpers: the bundled BEIR-layout collections as runners.data.Dataset objects, and runners caches of
+a test run's (or a test's) own.
 
 Kept in tests/ on purpose: the application's loader lives in datasets_registry/; these tests
 need only a faithful, independent reading of the same files.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from runners.cache import cache_dir
 from runners.data import Corpus, Dataset, Document
 
 DATASETS_ROOT = settings.MIRROR_DIR
@@ -49,3 +51,13 @@ def load_beir_dataset(name: str, root: Path = DATASETS_ROOT) -> Dataset:
         queries=queries,
         qrels=read_qrels(folder / "qrels" / "test.tsv"),
     )
+
+
+def runners_cache(folder: Path) -> Path:
+    """A new RB_CACHE_DIR at `folder`: no embeddings in it. Converted GGUF models are the exception: keyed by the
+    GGUF's checksum and written atomically, they are linked from the current cache (each takes a minute to make)."""
+    models = cache_dir() / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True)
+    (folder / "models").symlink_to(models.resolve(), target_is_directory=True)
+    return folder

@@ -24,7 +24,7 @@ def downloads(tmp_path) -> Path:
 @pytest.fixture
 def browser(tmp_path, downloads):
     if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
-        pytest.fail("browser tests need Debian's chromium and chromium-driver (see .ci/run)")
+        pytest.fail("browser tests need Debian's chromium and chromium-driver: bash scripts/services installs them")
     options = webdriver.ChromeOptions()
     for flag in FLAGS:
         options.add_argument(flag)

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from tests.browser.pages import follow
 from tests.integration.leaderboard import factories as f
 
 QUERIES = 25
@@ -37,8 +38,8 @@ def names(browser):
 
 def test_leaderboard_sort_filter_model_compare_and_csv(live_server, browser, screenshot, downloads, board):
     browser.get(f"{live_server.url}/")
-    browser.find_element(By.LINK_TEXT, "Leaderboards").click()
-    browser.find_element(By.LINK_TEXT, "BENCH").click()
+    follow(browser, By.LINK_TEXT, "Leaderboards")
+    follow(browser, By.LINK_TEXT, "BENCH")
     assert browser.find_element(By.TAG_NAME, "h1").text == "BENCH: nDCG@10"
     # Ranked by mean: the rows with both datasets; Dense tiny (one of two, higher mean) below them, unranked.
     assert names(browser) == ["Dense large", "Lexical baseline", "Dense tiny"]
@@ -52,15 +53,15 @@ def test_leaderboard_sort_filter_model_compare_and_csv(live_server, browser, scr
     assert "95% CI" in alpha_cell.get_attribute("title")
     screenshot("leaderboard")
 
-    browser.find_element(By.LINK_TEXT, "Beta").click()  # sort by a dataset column: best first, missing last
+    follow(browser, By.LINK_TEXT, "Beta")  # sort by a dataset column: best first, missing last
     assert names(browser) == ["Lexical baseline", "Dense large", "Dense tiny"]
-    browser.find_element(By.LINK_TEXT, "Beta").click()  # again: ascending, missing still last
+    follow(browser, By.LINK_TEXT, "Beta")  # again: ascending, missing still last
     assert names(browser) == ["Dense large", "Lexical baseline", "Dense tiny"]
     assert browser.find_element(By.CSS_SELECTOR, "th[aria-sort]").get_attribute("aria-sort") == "ascending"
 
     Select(browser.find_element(By.NAME, "family")).select_by_value("dense")
     Select(browser.find_element(By.NAME, "metric")).select_by_value("latency")
-    browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+    follow(browser, By.CSS_SELECTOR, "#filters button[type=submit]")
     assert browser.find_element(By.TAG_NAME, "h1").text.endswith("Query latency p50 (ms)")
     assert sorted(names(browser)) == ["Dense large", "Dense tiny"]
     screenshot("filtered")
@@ -71,7 +72,7 @@ def test_leaderboard_sort_filter_model_compare_and_csv(live_server, browser, scr
     screenshot("efficiency")
 
     browser.get(f"{live_server.url}/leaderboards/bench/")
-    browser.find_element(By.LINK_TEXT, "Dense large").click()
+    follow(browser, By.LINK_TEXT, "Dense large")
     meta = browser.find_element(By.ID, "model-meta").text
     assert "335M" in meta and "1024" in meta and "Dense bi-encoder" in meta
     assert len(browser.find_elements(By.CSS_SELECTOR, "#per-dataset-chart svg rect.bar")) == 2
@@ -84,7 +85,7 @@ def test_leaderboard_sort_filter_model_compare_and_csv(live_server, browser, scr
     browser.get(f"{live_server.url}/leaderboards/bench/")
     for slug in ("dense-large", "lexical-baseline"):
         browser.find_element(By.CSS_SELECTOR, f'tr[data-slug="{slug}"] input[type=checkbox]').click()
-    browser.find_element(By.CSS_SELECTOR, "#compare-form th.pick button").click()
+    follow(browser, By.CSS_SELECTOR, "#compare-form th.pick button")
     table = browser.find_element(By.ID, "compare-table")
     alpha = table.find_element(By.CSS_SELECTOR, 'tr[data-dataset="bench/alpha"]').text
     assert "-0.2500" in alpha and "< 0.001" in alpha  # Lexical against Dense large, every query worse

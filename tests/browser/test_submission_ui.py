@@ -2,12 +2,11 @@
 Celery worker (real Redis broker) until the result shows; a bad run file is refused on the form."""
 import pytest
 from django.template.defaultfilters import floatformat
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from leaderboard.models import Evaluation, Result, Submission
+from tests.browser.pages import follow, wait
 from tests.integration.pipeline.conftest import ADI, make_run_file, pipeline_env, start_worker  # noqa: F401
 
 PASSWORD = "a-long-pass-123"
@@ -22,19 +21,13 @@ window.addEventListener("pagehide", function () {
 """
 
 
-def wait(browser, condition, what, timeout=120):
-    return WebDriverWait(browser, timeout, poll_frequency=0.5,
-                         ignored_exceptions=[StaleElementReferenceException]).until(condition, f"waited for {what}")
-
-
 def sign_up(browser, live_server, username):
     browser.get(f"{live_server.url}/")
-    browser.find_element(By.LINK_TEXT, "Sign up").click()
+    follow(browser, By.LINK_TEXT, "Sign up")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password1").send_keys(PASSWORD)
     browser.find_element(By.NAME, "password2").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "nav .who")), "the signed-up page")
+    follow(browser, By.CSS_SELECTOR, "main form button[type=submit]")
     assert browser.find_element(By.CSS_SELECTOR, "nav .who").text == username  # logged in
     assert browser.find_element(By.TAG_NAME, "h1").text == "Submit a model or run files"  # sent to the form
     assert f"Welcome, {username}" in browser.find_element(By.CSS_SELECTOR, "ul.messages").text
@@ -46,7 +39,7 @@ def submit_run_file(browser, name, run_file):
     Select(browser.find_element(By.NAME, "source")).select_by_value("run-file")
     Select(browser.find_element(By.NAME, "datasets")).select_by_value(ADI)
     browser.find_element(By.NAME, "run_files").send_keys(str(run_file))
-    browser.find_element(By.CSS_SELECTOR, "#submission-form button[type=submit]").click()
+    follow(browser, By.CSS_SELECTOR, "#submission-form button[type=submit]")
 
 
 def evaluation_row(browser):
@@ -67,7 +60,6 @@ def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, scree
     sign_up(browser, live_server, "ada")
 
     submit_run_file(browser, "Overlap run", run)
-    wait(browser, EC.url_matches(r"/submissions/\d+/$"), "the submission page")
     submission = Submission.objects.get(name="Overlap run")
     assert browser.current_url == f"{live_server.url}/submissions/{submission.pk}/"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Overlap run"
@@ -106,10 +98,10 @@ def test_sign_up_submit_run_file_and_watch_it_finish(live_server, browser, scree
     link = browser.find_element(By.ID, "model-page").get_attribute("href")
     assert link == f"{live_server.url}/models/{submission.slug}/"
 
-    browser.find_element(By.LINK_TEXT, "My submissions").click()  # the site's navigation leads back to it
-    wait(browser, EC.url_matches(r"/submissions/$"), "the list of my submissions")
-    browser.find_element(By.LINK_TEXT, "Overlap run").click()
-    wait(browser, EC.url_to_be(f"{live_server.url}/submissions/{submission.pk}/"), "the submission page again")
+    follow(browser, By.LINK_TEXT, "My submissions")  # the site's navigation leads back to it
+    assert browser.current_url == f"{live_server.url}/submissions/"
+    follow(browser, By.LINK_TEXT, "Overlap run")
+    assert browser.current_url == f"{live_server.url}/submissions/{submission.pk}/"
 
 
 def test_run_file_with_unknown_query_is_refused_on_the_form(live_server, browser, screenshot, tmp_path):
@@ -119,7 +111,6 @@ def test_run_file_with_unknown_query_is_refused_on_the_form(live_server, browser
     sign_up(browser, live_server, "bob")
 
     submit_run_file(browser, "Bad run", run)
-    wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#submission-form ul.errorlist")), "the error")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Submit a model or run files"  # still on the form
     error = browser.find_element(By.CSS_SELECTOR, "#submission-form ul.errorlist").text
     assert error.startswith("classic-ir__adi.trec: ")  # names the file, the problem and the offending id

@@ -41,7 +41,8 @@ def result(row: Submission, data: Dataset, scores, *, latency: float = 10.0, att
                                                      defaults={"status": Evaluation.Status.SUCCEEDED})
     made = Result(evaluation=evaluation, attempt=attempt, is_current=is_current, main_score=mean,
                   metrics={**{m.name: mean for m in METRICS}, **(metrics or {})},
-                  timings={**TIMINGS, "latency_p50_ms": latency} if timings is None else timings, provenance=provenance or PROVENANCE,
+                  timings={**TIMINGS, "latency_p50_ms": latency} if timings is None else timings,
+                  provenance=provenance or PROVENANCE,
                   judged_queries=len(per_query))
     if run is not None:
         made.run_file.save(f"{row.slug}-{data.slug}-{attempt}.trec.gz",

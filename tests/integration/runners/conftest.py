@@ -7,7 +7,7 @@ import pytest
 
 from runners.data import Corpus, Dataset
 from runners.metrics import score_run
-from tests.helpers import load_beir_dataset
+from tests.helpers import load_beir_dataset, runners_cache
 
 
 def random_ndcg10(dataset: Dataset, seed: int = 0) -> float:
@@ -52,4 +52,4 @@ def offline(monkeypatch):
 @pytest.fixture
 def private_cache(tmp_path, monkeypatch):
     """A test of its own embedding cache: no other test's vectors in it."""
-    monkeypatch.setenv("RB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RB_CACHE_DIR", str(runners_cache(tmp_path / "cache")))

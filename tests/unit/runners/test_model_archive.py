@@ -1,11 +1,12 @@
 """Model archives unpack only what the loaders read, within a multiple of their own size."""
 import json
+import re
 import zipfile
 
 import pytest
 
 from runners.errors import UserInputError
-from runners.model_archive import unpack, unpack_and_validate
+from runners.model_archive import list_entries, unpack, unpack_and_validate
 from runners.model_dir import validate_model_dir
 from tests.unit.runners.test_model_dir import make_model_dir
 
@@ -45,3 +46,16 @@ def test_extra_safetensors_files_are_not_counted(tmp_path):
     with pytest.raises(UserInputError, match="8,008 parameters, above the limit of 8,000"):
         unpack_and_validate(zipped(folder, tmp_path / "m.zip"), "dense", tmp_path / "models", LIMIT, 8000)
     assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+
+
+def test_pickle_weights_beside_safetensors_are_refused_by_the_archive_check(tmp_path):
+    # Only this check sees the pickle: the unpacking leaves .bin files out and the folder's model.safetensors is valid.
+    archive = zipped(make_model_dir(tmp_path / "m"), tmp_path / "model.zip", {"pytorch_model.bin": b"\x80\x04"})
+    with pytest.raises(UserInputError, match=re.escape("model.zip: contains pickle weights (pytorch_model.bin)")):
+        list_entries(archive, LIMIT)
+
+
+def test_an_entry_climbing_out_with_dotdot_is_refused_by_the_name_check(tmp_path):
+    archive = zipped(make_model_dir(tmp_path / "m"), tmp_path / "model.zip", {"m/../../evil.json": b"{}"})
+    with pytest.raises(UserInputError, match=re.escape("entry 'm/../../evil.json' climbs out of the folder ('..')")):
+        list_entries(archive, LIMIT)

@@ -46,6 +46,7 @@ def test_queries_per_page_do_not_grow_with_rows(client, url):
     assert queries_for(client, url) == few
 
 
+@pytest.mark.usefixtures("shipped_cache")
 def test_cached_leaderboard_costs_no_table_queries(client):
     build(5)
     client.get("/leaderboards/")
@@ -123,6 +124,7 @@ def test_compare_shows_query_text_and_fuses_stored_runs(client):
     assert fused > max(sum(scores.values()) / len(scores) for scores in per_query.values()) + 0.1
 
 
+@pytest.mark.usefixtures("shipped_cache")
 def test_cached_pages_change_when_a_result_lands(client, django_capture_on_commit_callbacks):
     build(1)
     assert "Model 0" in client.get("/leaderboards/").content.decode()
@@ -131,6 +133,7 @@ def test_cached_pages_change_when_a_result_lands(client, django_capture_on_commi
     assert "Newcomer" in client.get("/leaderboards/").content.decode()
 
 
+@pytest.mark.usefixtures("shipped_cache")
 def test_the_anonymous_page_cache_never_serves_a_logged_in_viewer(client, django_user_model):
     owner = django_user_model.objects.create_user("owner")
     f.result(f.submission("Secret", owner=owner, is_public=False), f.dataset("bench/d0"), [0.5] * QUERIES)
@@ -141,6 +144,7 @@ def test_the_anonymous_page_cache_never_serves_a_logged_in_viewer(client, django
     assert "Secret" in page and "owner" in page and "Model 0" in page
 
 
+@pytest.mark.usefixtures("shipped_cache")
 def test_a_viewer_who_adds_a_private_row_leaves_the_shared_public_scope(client, django_user_model,
                                                                         django_capture_on_commit_callbacks):
     owner = django_user_model.objects.create_user("owner")

@@ -123,6 +123,7 @@ def test_pareto_frontier_drops_rows_beaten_on_both_axes():
     assert points == {"fast-good": True, "slow-worse": False, "slow-best": True}
 
 
+@pytest.mark.usefixtures("shipped_cache")
 def test_a_new_result_invalidates_the_cached_table(django_capture_on_commit_callbacks):
     data = f.dataset("bench/one")
     with django_capture_on_commit_callbacks(execute=True):

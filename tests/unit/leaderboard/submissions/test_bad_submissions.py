@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -74,8 +75,8 @@ def _tar_with_symlink() -> SimpleUploadedFile:
     return SimpleUploadedFile("model.tar.gz", buffer.getvalue())
 
 
-def _run(text: str, name="classic-ir__adi.trec") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode())
+def _run(text: str | bytes, name="classic-ir__adi.trec") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text if isinstance(text, bytes) else text.encode())
 
 
 GOOD_RUN_LINE = "1 Q0 1 1 3.0 t\n"
@@ -170,8 +171,8 @@ CASES = [
     ("run-unknown-doc", lambda: {**RUNS, "run_files": [_run("1 Q0 no-such-doc 1 3.0 t\n")]}, "run_files",
      "document id"),
     ("run-empty", lambda: {**RUNS, "run_files": [_run("")]}, "run_files", "empty"),
-    ("run-not-utf8", lambda: {**RUNS, "run_files": [_run("1 Q0 \udcff 1 1 t\n".encode("utf-8", "surrogateescape")
-                                                         .decode("latin-1"))]}, "run_files", ""),
+    ("run-not-utf8", lambda: {**RUNS, "run_files": [_run(GOOD_RUN_LINE.encode() + b"1 Q0 \xff 2 2.0 t\n")]},
+     "run_files", "classic-ir__adi.trec:2: not UTF-8"),
     ("run-unnamed-dataset", lambda: {**RUNS, "run_files": [_run(GOOD_RUN_LINE, name="myrun.trec")]}, "run_files",
      "which dataset"),
 ]
@@ -223,7 +224,11 @@ def test_api_rejects(api, case, build, field, words):
     _no_rows()
 
 
-FORM_CASES = [c for c in CASES if c[2] in ("name", "retriever", "datasets", "model_archive", "run_files", "params")]
+# The form's own fields refuse some values before the submission checks, in Django's words.
+FORM_WORDS = {"missing-name": "this field is required", "unknown-retriever": "bm26 is not one of the available",
+              "unknown-dataset": "classic-ir/adj is not one of the available"}
+FORM_CASES = [(case, build, field, FORM_WORDS.get(case, words)) for case, build, field, words in CASES
+              if field in ("name", "retriever", "datasets", "model_archive", "run_files", "params")]
 
 
 @pytest.mark.django_db
@@ -235,8 +240,12 @@ def test_form_rejects(client, user, case, build, field, words):
     data["params_json"] = json.dumps(params) if params else ""
     response = client.post("/submit/", data)
     assert response.status_code == 400
-    html = response.content.decode()
-    assert "errorlist" in html
+    form = response.context["form"]
+    # A field of the form shows its errors beside it; the others (params) above the form, named.
+    messages = form.errors.get(field, []) if field in form.fields else [
+        m.removeprefix(f"{field}: ") for m in form.non_field_errors() if m.startswith(f"{field}: ")]
+    assert any(words.lower() in m.lower() for m in messages), form.errors
+    assert all(escape(m) in response.content.decode() for m in messages)
     _no_rows()
 
 
