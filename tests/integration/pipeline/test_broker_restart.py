@@ -23,7 +23,7 @@ def test_broker_restart_loses_nothing(django_user_model, own_redis, pipeline_env
 
     start_worker("after", env=env)
     start_beat(env=env)
-    wait_until(lambda: not Evaluation.objects.filter(status__in=Evaluation.ACTIVE).exists(), 300, interval=0.5,
+    wait_until(lambda: not Evaluation.objects.filter(status__in=Evaluation.ACTIVE).exists(), 600, interval=0.5,
                what="every evaluation to finish")
     for submission in (first, second):
         for evaluation in submission.evaluations.all():
