@@ -23,7 +23,8 @@ def pytest_configure(config):
             f"tests need PostgreSQL; set DATABASE_URL=postgres://postgres@127.0.0.1:5432/retrievalboard (got {engine})"
         )
     # Caches of this run only, removed at its end: the embedded site cache (sign-up and sign-in counters, pages),
-    # the runners' embeddings and the host's timing state. In the environment too, for the workers and web servers the tests start.
+    # the runners' embeddings and the host's timing state. In the environment too, for the workers and web
+    # servers the tests start.
     run_dir = config.stash[RUN_DIR] = Path(tempfile.mkdtemp(prefix="rb-test-run-"))
     os.environ["RB_SITE_CACHE_DIR"] = str(run_dir / "site-cache")
     if settings.CACHES["default"]["BACKEND"].endswith(".FileBasedCache"):  # not with CACHE_URL set
