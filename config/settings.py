@@ -42,6 +42,9 @@ def shared_dir(env_name: str, subfolder: str) -> Path:
 # Collections laid out as <benchmark>/<dataset>/, and reference queries/qrels/published figures.
 MIRROR_DIR = shared_dir("RB_MIRROR_DIR", "datasets")
 REFERENCE_DIR = shared_dir("RB_REFERENCE_DIR", "reference")
+# A mirror of the public sources: `prefix=replacement` rules applied to the catalog's download URLs
+# (datasets_registry.storage.source_url).
+SOURCE_URL_REWRITE = os.environ.get("RB_SOURCE_URL_REWRITE", "")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from /static/ (no CDN)
     "datasets_registry",
     "leaderboard",
     "accounts",
@@ -190,6 +194,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RetrievalBoard API", "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge image from the public validator: the page loads nothing from another site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Submission limits.

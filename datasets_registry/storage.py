@@ -112,8 +112,22 @@ def verify_files(record: DatasetRecord, folder: Path) -> dict[str, str]:
     return found
 
 
+def source_url(url: str) -> str:
+    """url from the first RB_SOURCE_URL_REWRITE rule (`prefix=replacement`, comma-separated) whose prefix it
+    starts with: an organisation's mirror of the public sources. The catalog's checksums are checked all the
+    same, so a mirror can serve the files or fail, never change them."""
+    for rule in filter(None, settings.SOURCE_URL_REWRITE.split(",")):
+        prefix, separator, replacement = rule.partition("=")
+        if not (prefix and separator):
+            raise FetchError(f"RB_SOURCE_URL_REWRITE: {rule!r} is not prefix=replacement")
+        if url.startswith(prefix):
+            return replacement + url[len(prefix):]
+    return url
+
+
 def _download(url: str, target: Path, expected: dict) -> None:
-    """Stream url to target, checking the archive checksum from the catalog (sha256 or md5)."""
+    """Stream url (or its rewrite, source_url) to target, checking the checksum from the catalog (sha256 or md5)."""
+    url = source_url(url)
     algorithm = "sha256" if "sha256" in expected else "md5" if "md5" in expected else None
     digest = hashlib.new(algorithm) if algorithm else None
     try:

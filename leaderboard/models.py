@@ -51,14 +51,27 @@ class Submission(models.Model):
     wants_gpu = models.BooleanField(default=False)
     requested_datasets = models.JSONField(default=list, blank=True,
                                           help_text="dataset keys, benchmarks or suites as the submitter chose them")
+    # Withdrawn by its owner: on no board, still listed for the owner and staff (leaderboard/visibility.py).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The key a form or an API client sent with it: the same key again returns this submission (services.submit_once).
+    idempotency_key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # Behind the owner's lock in services.submit_once: never two rows for one owner's key.
+            models.UniqueConstraint(fields=["owner", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="one_submission_per_idempotency_key"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def save(self, *args, **kwargs):
         if self.slug:

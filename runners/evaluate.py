@@ -132,7 +132,7 @@ def _standard_search(spec: RetrieverSpec, dataset: Dataset, queries: dict[str, s
     standard = dict(record.standard_search) if record else {}
     if not standard:
         return {}
-    named = {"standard_search": ", ".join(f"{key}={value}" for key, value in standard.items())}
+    named = {"standard_search": ", ".join(f"{key}={value}" for key, value in standard.items() if value is not None)}
     if all(spec.params.get(key, value) == value for key, value in standard.items()):
         return {**named, "standard_search_is_submitted": True}
     twin = build_retriever(replace(spec, params={**spec.params, **standard}), device=device)

@@ -71,7 +71,10 @@ PARAMS: dict[str, Param] = {
     "passage_prefix": Param(str, "text put before each document (e.g. 'passage: ')"),
     "max_length": Param(int, "maximum tokens per text", 8, 32768),
     "batch_size": Param(int, "encoding batch size", 1, 4096),
-    "search": Param(str, "vector search", choices=("flat", "hnsw")),
+    "search": Param(str, "vector search", choices=("flat", "hnsw", "ivf-pq")),
+    "dims": Param(int, "embedding dimensions kept (Matryoshka truncation, re-normalised)", 8, 65_536),
+    "quantization": Param(str, "stored embedding codes", choices=("float32", "float16", "int8", "binary")),
+    "rescore": Param(int, "rescore the top k x r compressed-search candidates with float32 vectors", 1, 100),
     "doc_top_k": Param(int, "document terms kept (sparse)", 1, 100_000),
     "query_top_k": Param(int, "query terms kept (sparse)", 1, 100_000),
     "top_k": Param(int, "terms kept per text (sparse; sets doc_top_k and query_top_k)", 1, 100_000),
@@ -102,8 +105,9 @@ class FamilyRecord:
     # wants a GPU when one of its partners does.
     wants_gpu: bool = False
     # The search configuration every model of the family is also timed with (runners/evaluate.py), so that a
-    # faster engine or an approximate index does not hide what the model itself costs.
-    standard_search: tuple[tuple[str, str], ...] = ()
+    # faster engine, an approximate index or compressed embeddings do not hide what the model itself costs
+    # (None: the parameter unset, the family's default).
+    standard_search: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def param_records(self) -> dict[str, Param]:
@@ -114,9 +118,10 @@ FAMILIES: dict[str, FamilyRecord] = {record.name: record for record in (
     FamilyRecord("bm25", "BM25 (lexical)", ("reference",), ("k1", "b", "fields"),
                  retriever="runners.retrievers.bm25.retriever:BM25Retriever"),
     FamilyRecord("dense", "Dense bi-encoder", MODEL_SOURCES,
-                 ("pooling", "normalize", "query_prefix", "passage_prefix", "max_length", "batch_size", "search"),
+                 ("pooling", "normalize", "query_prefix", "passage_prefix", "max_length", "batch_size", "search",
+                  "dims", "quantization", "rescore"),
                  retriever="runners.retrievers.dense.retriever:DenseRetriever", takes_model_dir=True, wants_gpu=True,
-                 standard_search=(("search", "flat"),)),
+                 standard_search=(("search", "flat"), ("dims", None), ("quantization", None), ("rescore", None))),
     FamilyRecord("learned-sparse", "Learned sparse (SPLADE)", MODEL_SOURCES, ENCODER_PARAMS,
                  retriever="runners.retrievers.learned_sparse.retriever:SparseRetriever", takes_model_dir=True,
                  wants_gpu=True, standard_search=(("index", "csr"),)),

@@ -32,7 +32,9 @@ POLL_SECONDS = 0.05
 
 
 def lock_dir() -> Path:
-    return Path(os.environ.get("RB_HOST_LOCK_DIR") or tempfile.gettempdir())
+    folder = Path(os.environ.get("RB_HOST_LOCK_DIR") or tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def timing_wait_seconds() -> float:

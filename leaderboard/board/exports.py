@@ -8,6 +8,7 @@ import re
 from django.http import Http404, HttpResponse, JsonResponse
 
 from leaderboard.board.comparisons import Comparison
+from leaderboard.board.filters import has_open_weights
 from leaderboard.board.model_page import ModelDetail
 from leaderboard.board.tables import Row, Table
 
@@ -22,14 +23,15 @@ def leaderboard_data(table: Table, rows: list[Row]) -> dict:
             {
                 "rank": row.rank, "borda_rank": row.borda_rank, "mean_rank": row.mean_rank,
                 "submission": row.slug, "name": row.name, "family": row.family,
-                "n_parameters": row.n_parameters, "licence": row.licence, "open_weights": row.open_weights,
+                "n_parameters": row.n_parameters, "embedding_dim": row.embedding_dim, "max_tokens": row.max_tokens,
+                "licence": row.licence, "open_weights": row.open_weights,
                 "reference": row.is_reference, "mean": row.mean, "datasets_scored": row.count,
                 "datasets_total": len(table.columns), "latency_p50_ms": row.latency,
                 "scores": {
                     column.key: {
                         "value": cell.value, "result": None if cell.members else cell.result_id,
                         **({"member_results": list(cell.members)} if cell.members else {}),
-                        "ci95": list(cell.ci) if cell.ci else None,
+                        "ci95": list(cell.ci) if cell.ci else None, "best": cell.best,
                         "tied_for_first": cell.verdict.tied if cell.verdict else None,
                         "p_adjusted": cell.verdict.p_adjusted if cell.verdict else None,
                     }
@@ -43,10 +45,11 @@ def leaderboard_data(table: Table, rows: list[Row]) -> dict:
 
 def leaderboard_csv(table: Table, rows: list[Row]) -> tuple[list[str], list[list]]:
     data = leaderboard_data(table, rows)
-    header = ["rank", "borda_rank", "mean_rank", "submission", "name", "family", "n_parameters", "licence",
-              "open_weights", "reference", *data["datasets"], "mean", "datasets_scored", "datasets_total"]
+    header = ["rank", "borda_rank", "mean_rank", "submission", "name", "family", "n_parameters", "embedding_dim",
+              "max_tokens", "licence", "open_weights", "reference", *data["datasets"], "mean", "datasets_scored",
+              "datasets_total"]
     records = [[r["rank"], r["borda_rank"], r["mean_rank"], r["submission"], r["name"], r["family"],
-                r["n_parameters"], r["licence"],
+                r["n_parameters"], r["embedding_dim"], r["max_tokens"], r["licence"],
                 r["open_weights"], r["reference"], *(r["scores"].get(k, {}).get("value") for k in data["datasets"]),
                 r["mean"], r["datasets_scored"], r["datasets_total"]] for r in data["rows"]]
     return header, records
@@ -57,7 +60,8 @@ def model_data(detail: ModelDetail) -> dict:
     return {
         "submission": s.slug, "name": s.name, "family": s.family, "n_parameters": s.n_parameters,
         "embedding_dim": s.embedding_dim, "vocabulary_size": s.vocabulary_size, "licence": s.licence,
-        "open_weights": s.open_weights, "reference": s.is_reference, "paper_url": s.paper_url, "code_url": s.code_url,
+        "open_weights": has_open_weights(s), "reference": s.is_reference, "paper_url": s.paper_url,
+        "code_url": s.code_url,
         "results": [
             {
                 "dataset": m.dataset.key, "result": m.result.pk, "attempt": m.result.attempt,

@@ -7,6 +7,7 @@ import numpy as np
 
 from leaderboard.board.baselines import Baseline, baseline_for
 from leaderboard.board.cache import cached, scope
+from leaderboard.board.filters import has_open_weights
 from leaderboard.board.scores import per_query
 from leaderboard.models import Result, Submission
 from leaderboard.visibility import visible_submissions
@@ -39,6 +40,11 @@ class ModelDetail:
     @property
     def has_baselines(self) -> bool:
         return any(m.baseline for m in self.results)
+
+    @property
+    def open_weights(self) -> bool:
+        """As the tables say it: a run file never has open weights, whatever its submitter ticked."""
+        return has_open_weights(self.submission)
 
 
 def model_detail(user, slug: str) -> ModelDetail:

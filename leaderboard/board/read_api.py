@@ -31,7 +31,7 @@ class LeaderboardList(APIView):
 
 
 class LeaderboardDetail(APIView):
-    """?metric=&family=&size=&licence=&open_weights=&kind=&test=&correction=&sort=&dir= as on the page."""
+    """?metric=&family=&size=&licence=&open_weights=&kind=&q=&test=&correction=&sort=&dir= as on the page."""
 
     permission_classes = [AllowAny]
 

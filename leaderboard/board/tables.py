@@ -7,16 +7,17 @@ scores the significance tests need. Tables are cached per viewer scope (board/ca
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from django.db.models import BooleanField, ExpressionWrapper
 from django.db.models.fields.json import KeyTextTransform
 
 from datasets_registry.aggregates import aggregate_label, aggregates
 from datasets_registry.models import Benchmark
 from leaderboard.board import ranks
 from leaderboard.board.cache import cached, scope
-from leaderboard.board.filters import Filters
+from leaderboard.board.filters import OPEN_WEIGHTS, Filters
 from leaderboard.board.metrics import LATENCY, LATENCY_RELATIVE, BoardMetric, board_metric
 from leaderboard.board.scores import per_query
 from leaderboard.models import Family, Result
@@ -43,6 +44,7 @@ class Cell:
     value: float
     ci: tuple[float, float] | None = None
     verdict: stats.Verdict | None = None  # None: not tested against the best
+    best: bool = False  # the dataset's top value among the table's rows (equal values share it)
     members: tuple[int, ...] = ()  # an aggregate's cell (CQADupStack): its members' result ids
 
 
@@ -57,6 +59,8 @@ class Row:
     open_weights: bool
     is_reference: bool
     is_public: bool
+    embedding_dim: int | None = None
+    max_tokens: int | None = None  # the submission's max_length parameter, when it set one
     cells: dict[int, Cell] = field(default_factory=dict)  # dataset id -> cell
     mean: float | None = None
     latency: float | None = None  # mean p50 query latency (ms) over the row's datasets
@@ -91,6 +95,7 @@ class Table:
     columns: list[Column]
     rows: list[Row]  # ranked by mean, best first
     licences: list[str]
+    measured: frozenset[str] = frozenset()  # keys of the datasets with a result here (aggregate members too)
 
     @property
     def has_aggregates(self) -> bool:
@@ -99,6 +104,10 @@ class Table:
     @property
     def has_partial_rows(self) -> bool:
         return any(not row.ranked for row in self.rows)
+
+    def shown_columns(self, keys: list[str]) -> list[Column]:
+        """The columns the column picker chose by key; all of them when it chose none of this table's."""
+        return [c for c in self.columns if c.key in keys] or self.columns
 
     def descending_by_default(self, sort: str) -> bool:
         """Best first for scores, most datasets first, names, sizes and ranks ascending."""
@@ -142,8 +151,12 @@ def leaderboard(user, benchmark: str | None = None, metric: str = MAIN_METRIC, f
     chosen = board_metric(metric)
     test = test if test in stats.TESTS else "t-test"
     correction = correction if correction in stats.CORRECTIONS else "holm"
-    return cached(("table", scope(user), benchmark, chosen.name, filters, test, correction),
-                   lambda: _build_table(user, benchmark, chosen, filters, test, correction))
+    # The model search only narrows the rows shown: ranks, best cells and ties stay those of the table
+    # without it (a model keeps its place when looked up), and every search shares that table's cache entry.
+    unsearched = replace(filters, q="")
+    table = cached(("table", scope(user), benchmark, chosen.name, unsearched, test, correction),
+                   lambda: _build_table(user, benchmark, chosen, unsearched, test, correction))
+    return replace(table, rows=[r for r in table.rows if filters.shows(r.name)]) if filters.q else table
 
 
 def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, test: str, correction: str) -> Table:
@@ -166,11 +179,13 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
     relatives: dict[int, list[float]] = defaultdict(list)
     hardware: dict[int, set[str]] = defaultdict(set)
     loaded: set[int] = set()
+    measured: set[str] = set()
     for result_id, submission_id, dataset_id, bench_slug, slug, name, value, latency, relative, host_class, \
             under_load in values:
         if value is None:
             continue
         columns.setdefault(dataset_id, Column(dataset_id, f"{bench_slug}/{slug}", name))
+        measured.add(f"{bench_slug}/{slug}")
         cells[submission_id][dataset_id] = Cell(result_id, value)
         if latency:
             latencies[submission_id].append(latency)
@@ -181,10 +196,14 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
             loaded.add(submission_id)
     _collapse_aggregates(columns, cells)
     ranked = []
-    for row in submissions.filter(pk__in=list(cells)).values(
-        "id", "slug", "name", "family", "n_parameters", "licence", "open_weights", "is_reference", "is_public"
+    for row in submissions.filter(pk__in=list(cells)).annotate(
+        weights_open=ExpressionWrapper(OPEN_WEIGHTS, output_field=BooleanField()),  # never a run file
+    ).values(
+        "id", "slug", "name", "family", "n_parameters", "licence", "weights_open", "is_reference", "is_public",
+        "embedding_dim", "params",
     ):
         submission_id = row.pop("id")
+        row["open_weights"], row["max_tokens"] = row.pop("weights_open"), row.pop("params").get("max_length")
         found = cells[submission_id]
         if not found:  # only some of an aggregate's members: nothing to report on this board yet
             continue
@@ -196,12 +215,13 @@ def _build_table(user, benchmark_slug, metric: BoardMetric, filters: Filters, te
             hardware="; ".join(sorted(hardware[submission_id])), under_load=submission_id in loaded,
         ))
     ranked = ranks.assign(ranked, list(columns), metric.higher_is_better)
+    _mark_best(ranked, metric.higher_is_better)
     if metric.per_query:
         _mark_significance(ranked, metric, test, correction)
     return Table(
         benchmark=benchmark, metric=metric, test=test, correction=correction,
         columns=sorted(columns.values(), key=lambda c: c.key), rows=ranked,
-        licences=sorted({r.licence for r in ranked if r.licence}),
+        licences=sorted({r.licence for r in ranked if r.licence}), measured=frozenset(measured),
     )
 
 
@@ -230,6 +250,18 @@ def _collapse_aggregates(columns: dict[int, Column], cells: dict[int, dict[int, 
         for member in present:
             del columns[member.dataset_id]
         columns[column.dataset_id] = column
+
+
+def _mark_best(rows: list[Row], higher_is_better: bool) -> None:
+    """Per dataset, mark the cells holding the top value (aggregates included: they rank like datasets)."""
+    by_dataset: dict[int, list[Cell]] = defaultdict(list)
+    for row in rows:
+        for dataset_id, cell in row.cells.items():
+            by_dataset[dataset_id].append(cell)
+    for cells in by_dataset.values():
+        top = (max if higher_is_better else min)(c.value for c in cells)
+        for cell in cells:
+            cell.best = cell.value == top
 
 
 def _mark_significance(rows: list[Row], metric: BoardMetric, test: str, correction: str) -> None:

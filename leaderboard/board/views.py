@@ -13,6 +13,7 @@ from datasets_registry.models import Benchmark
 from leaderboard.board import charts, exports
 from leaderboard.board.cache import cached, scope
 from leaderboard.board.comparisons import compare
+from leaderboard.board.coverage import pending_datasets
 from leaderboard.board.efficiency import efficiency_points, hardware_classes
 from leaderboard.board.filters import KINDS, SIZES, Filters
 from leaderboard.board.fusion import fuse
@@ -69,6 +70,8 @@ def leaderboard_page(request, benchmark: str | None = None, fmt: str | None = No
         ("body", scope(request.user), request.get_full_path()),
         lambda: render_to_string("leaderboard/_leaderboard_body.html", {
             "table": table, "sort": sort, "descending": descending,
+            "columns": table.shown_columns(request.GET.getlist("cols")), "details": request.GET.get("details") == "1",
+            "pending": pending_datasets(table),
             "page": Paginator(table.sorted_rows(sort, descending), ROWS_PER_PAGE).get_page(request.GET.get("page")),
             "metrics": BOARD_METRICS.values(), "tests": stats.TESTS, "corrections": stats.CORRECTIONS,
             "families": Family.choices, "sizes": SIZES, "kinds": KINDS,

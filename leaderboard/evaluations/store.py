@@ -70,7 +70,9 @@ def store_outcome(evaluation: Evaluation, outcome: Outcome, attempt: int) -> Res
 def store_current(evaluation_id: int, attempt: int, outcome: Outcome) -> bool:
     """Store the outcome if this attempt is still the running one (idempotent per attempt)."""
     with transaction.atomic():
-        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation_id)
+        evaluation = Evaluation.objects.select_for_update().filter(pk=evaluation_id).first()
+        if evaluation is None:  # its submission was deleted while it ran
+            return False
         if evaluation.attempts != attempt:
             return False
         if evaluation.results.filter(attempt=attempt).exists():

@@ -72,7 +72,17 @@ TEXT_LIMITS = {"name": 120, "description": 10_000, "paper_url": 200, "code_url":
 
 def check_about(name: str, family: str, source: str, paper_url: str, code_url: str, licence: str,
                 description: str = "") -> str:
-    """The describing fields; returns the cleaned name."""
+    """The describing fields, family and source; returns the cleaned name."""
+    name = check_description(name, description, paper_url, code_url, licence)
+    if family not in FAMILIES:
+        raise field_error("family", f"unknown family {family!r}; one of {', '.join(FAMILIES)}")
+    if source not in FAMILIES[family].sources:
+        raise field_error("source", f"the {family} family takes a model from: {', '.join(FAMILIES[family].sources)}")
+    return name
+
+
+def check_description(name: str, description: str, paper_url: str, code_url: str, licence: str) -> str:
+    """The fields an owner may edit later (name, description, URLs, licence); returns the cleaned name."""
     name = (name or "").strip()
     if not name:
         raise field_error("name", "give the submission a name")
@@ -83,10 +93,6 @@ def check_about(name: str, family: str, source: str, paper_url: str, code_url: s
             raise field_error(field, "contains a NUL character")
         if len(text or "") > TEXT_LIMITS[field]:
             raise field_error(field, f"at most {TEXT_LIMITS[field]:,} characters")
-    if family not in FAMILIES:
-        raise field_error("family", f"unknown family {family!r}; one of {', '.join(FAMILIES)}")
-    if source not in FAMILIES[family].sources:
-        raise field_error("source", f"the {family} family takes a model from: {', '.join(FAMILIES[family].sources)}")
     for field, url in (("paper_url", paper_url), ("code_url", code_url)):
         if url:
             try:
@@ -94,6 +100,28 @@ def check_about(name: str, family: str, source: str, paper_url: str, code_url: s
             except ValidationError:
                 raise field_error(field, f"{url!r} is not an http(s) URL") from None
     return name
+
+
+def check_name_free(owner, name: str, renamed: Submission | None = None) -> None:
+    """One owner's submissions have different names, ignoring case (older rows may still share one: this is
+    checked on writes, not by a database constraint). `renamed`: the submission taking the name, not a clash."""
+    if owner is None:
+        return
+    taken = Submission.objects.filter(owner=owner, name__iexact=name)
+    if renamed is not None:
+        taken = taken.exclude(pk=renamed.pk)
+    if taken.exists():
+        raise field_error("name", f"you already have a submission named {name!r}; choose another name")
+
+
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,100}$")  # printable ASCII, no spaces
+
+
+def check_idempotency_key(key: str) -> str:
+    if not IDEMPOTENCY_KEY_PATTERN.match(key):
+        raise field_error("idempotency_key", "an idempotency key is 1 to 100 printable ASCII characters, "
+                                             "e.g. a UUID")
+    return key
 
 
 def check_model_id(model_id: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -49,12 +50,30 @@ def _help(name: str) -> str:
     return f"{PARAMS[name].help} ({', '.join(families)})"
 
 
-class SubmissionForm(forms.Form):
+class ServiceErrorsMixin:
+    def add_service_errors(self, error: ValidationError) -> None:
+        for field, messages in error.message_dict.items():
+            target = field if field in self.fields else None
+            prefix = "" if target or field == "__all__" else f"{field}: "
+            for message in messages:
+                self.add_error(target, f"{prefix}{message}")
+
+
+class AboutForm(ServiceErrorsMixin, forms.Form):
+    """The fields an owner can edit after submitting (services.EDITABLE_FIELDS)."""
+
     name = forms.CharField(max_length=120)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     paper_url = forms.URLField(required=False, assume_scheme="https")
     code_url = forms.URLField(required=False, assume_scheme="https")
     licence = forms.CharField(max_length=100, required=False)
+    is_public = forms.BooleanField(required=False, initial=True)
+
+
+class SubmissionForm(AboutForm):
+    # A new token each time the form is shown: the same form sent twice (the Back button) is one submission.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100,
+                                      initial=lambda: uuid.uuid4().hex)
     family = forms.ChoiceField(choices=Family.choices)
     source = forms.ChoiceField(choices=[c for c in Source.choices if c[0] != Source.EXTERNAL],
                                help_text="where the model comes from (run files: choose 'Uploaded run files')")
@@ -83,7 +102,6 @@ class SubmissionForm(forms.Form):
     b = forms.FloatField(required=False, help_text=_help("b"))
     params_json = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                   label="Other parameters (JSON)")
-    is_public = forms.BooleanField(required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,10 +145,3 @@ class SubmissionForm(forms.Form):
             "model_archive": data.get("model_archive"), "run_files": data.get("run_files") or [],
             "datasets": data.get("datasets") or [], "params": params, "is_public": data["is_public"],
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            target = field if field in self.fields else None
-            prefix = "" if target or field == "__all__" else f"{field}: "
-            for message in messages:
-                self.add_error(target, f"{prefix}{message}")

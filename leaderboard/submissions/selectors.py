@@ -1,9 +1,12 @@
 """Read paths for submissions, their evaluations and result history (used by pages, API and admin)."""
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db.models import Prefetch, QuerySet
 
 from leaderboard.models import Evaluation, Result, Submission
+from leaderboard.visibility import own_submissions
 from runners.metrics import METRICS
 
 CURRENT_RESULTS = "current_results"
@@ -65,16 +68,27 @@ def evaluation_state(evaluation: Evaluation) -> dict:
 
 def submission_state(submission: Submission) -> dict:
     evaluations = [evaluation_state(e) for e in evaluations_with_results(submission)]
-    counts: dict[str, int] = {}
-    for e in evaluations:
-        counts[e["status"]] = counts.get(e["status"], 0) + 1
     return {
         "id": submission.pk,
         "slug": submission.slug,
         "finished": all(e["status"] not in Evaluation.ACTIVE for e in evaluations),
-        "counts": counts,
+        "counts": count_statuses(e["status"] for e in evaluations),
         "evaluations": evaluations,
     }
+
+
+def count_statuses(statuses) -> dict[str, int]:
+    """{status: how many} in the pipeline's order (queued, running, succeeded, failed, cancelled), none of 0."""
+    found = Counter(statuses)
+    return {status: found[status] for status in Evaluation.Status.values if found[status]}
+
+
+def submissions_with_status(user) -> list[Submission]:
+    """The user's submissions (staff: everyone's), withdrawn ones too, each with `status_counts`."""
+    submissions = list(own_submissions(user).prefetch_related("evaluations"))
+    for submission in submissions:
+        submission.status_counts = count_statuses(e.status for e in submission.evaluations.all())
+    return submissions
 
 
 def reproducibility(evaluation: Evaluation) -> list[dict] | None:

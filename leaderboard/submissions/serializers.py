@@ -46,6 +46,17 @@ class SubmissionCreateSerializer(serializers.Serializer):
         return [part.strip() for item in value for part in item.split(",") if part.strip()]
 
 
+class SubmissionUpdateSerializer(serializers.Serializer):
+    """PATCH: any of the fields an owner may change after submitting (services.EDITABLE_FIELDS)."""
+
+    name = serializers.CharField(required=False, max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True)
+    paper_url = serializers.CharField(required=False, allow_blank=True)
+    code_url = serializers.CharField(required=False, allow_blank=True)
+    licence = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    is_public = serializers.BooleanField(required=False)
+
+
 class ResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = Result
@@ -75,7 +86,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         model = Submission
         fields = ["id", "slug", "name", "owner", "description", "paper_url", "code_url", "licence", "family",
                   "source", "retriever", "model_id", "model_checksum", "params", "n_parameters", "embedding_dim",
-                  "vocabulary_size", "is_public", "requested_datasets", "created_at", "evaluations"]
+                  "vocabulary_size", "is_public", "withdrawn_at", "requested_datasets", "created_at", "evaluations"]
 
 
 class StatusSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Template helpers for leaderboard tables."""
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -65,19 +66,30 @@ def megabytes(n, digits=2):
 
 
 @register.simple_tag
-def score_cells(row, table):
-    """The row's dataset cells, built here rather than with template tags (a page has thousands).
+def score_cells(row, table, columns, details=False):
+    """The row's cells of the shown dataset columns, built here rather than with template tags (a page has
+    thousands); `details` writes each cell's interval and p-value under its score (no hovering needed).
     Cells hold only numbers we format, so no user text needs escaping."""
     digits = table.metric.digits
-    return mark_safe("".join(_score_cell(row.cells.get(c.dataset_id), digits) for c in table.columns))
+    return mark_safe("".join(_score_cell(row.cells.get(c.dataset_id), digits, details) for c in columns))
 
 
-def _score_cell(found, digits: int) -> str:
+def _score_cell(found, digits: int, details: bool) -> str:
     if found is None:
         return '<td class="missing" title="not evaluated">–</td>'
-    notes = f"95% CI {found.ci[0]:.4f}–{found.ci[1]:.4f}" if found.ci else ""
+    notes = []
+    if found.ci:
+        notes.append(f"95% CI {found.ci[0]:.4f}–{found.ci[1]:.4f}")
+    if found.verdict and not found.best:  # the best's p-value against itself says nothing
+        notes.append(escape(f"p (adjusted) vs best {pvalue(found.verdict.p_adjusted)}"))  # "< 0.001"
     tied = found.verdict is not None and found.verdict.tied
-    if found.verdict:
-        notes += f"; p (adjusted) vs best {pvalue(found.verdict.p_adjusted)}"
-    star = '<span class="tie" aria-label="tied for first">★</span>' if tied else ""
-    return f'<td class="score{" tied-first" if tied else ""}" title="{notes}">{found.value:.{digits}f}{star}</td>'
+    value = f"{found.value:.{digits}f}"
+    if found.best:
+        value = f'<strong>{value}</strong><span class="visually-hidden"> (best)</span>'
+    elif tied:
+        value += '<span class="tie" aria-hidden="true">★</span>' \
+                 '<span class="visually-hidden"> (tied with the best)</span>'
+    if details:
+        value += "".join(f'<span class="cell-details">{note}</span>' for note in notes)
+    classes = "score" + (" best" if found.best else "") + (" tied-first" if tied else "")
+    return f'<td class="{classes}" title="{"; ".join(notes)}">{value}</td>'

@@ -2,6 +2,7 @@
 python manage.py evaluate --run my.trec --dataset classic-ir/cranfield --json"""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from runners import RunnerError, evaluate, get_spec
 from runners.evaluate import evaluate_run
 from runners.metrics import METRICS
 from runners.trec_run import read_run, write_run
+from runners.variants import evaluate_variants, expand
 
 TABLE_TIMINGS = (("index_seconds", "index s", "{:.1f}"), ("batch_qps", "QPS", "{:.0f}"),
                  ("latency_p95_ms", "p95 ms", "{:.1f}"), ("index_bytes", "index MB", "{:.2f}"))
@@ -41,6 +43,13 @@ class ProgressBar:
         self.bar.close()
 
 
+def variants_json(text: str) -> dict:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON ({exc})") from None
+
+
 class Command(BaseCommand):
     help = "Evaluate reference retrievers (or score a TREC run file) on datasets of the catalog."
 
@@ -55,6 +64,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-store", action="store_true", help="do not store results in the database")
         parser.add_argument("--skip-existing", action="store_true",
                             help="skip pairs that already have a stored reference result")
+        parser.add_argument("--variants", type=variants_json,
+                            help='dense compression variants as JSON, e.g. \'{"dims": [384, 128], "quantization": '
+                                 '["float32", "binary"], "rescore": 4}\': one row per variant (not stored)')
 
     def handle(self, *args, **opts):
         try:
@@ -83,6 +95,8 @@ class Command(BaseCommand):
 
     def _evaluate(self, opts, records) -> list[dict]:
         specs = [get_spec(name.strip()) for name in opts["retriever"].split(",") if name.strip()]
+        if opts["variants"] is not None:
+            return self._evaluate_variants(specs, records, opts)
         store = not opts["no_store"]
         if store:
             sync_catalog_or_explain(", or pass --no-store")
@@ -110,12 +124,31 @@ class Command(BaseCommand):
             rows.append(row)
         return rows
 
+    def _evaluate_variants(self, specs, records, opts) -> list[dict]:
+        """One row per (retriever, dataset, variant), the parent first; variants are compared, not stored."""
+        if any(spec.family != "dense" for spec in specs):
+            raise CommandError("--variants: only dense retrievers have compression variants")
+        expand(opts["variants"])  # refuse a bad object before any encoding
+        rows = []
+        for spec, record in ((spec, record) for spec in specs for record in records):
+            for variant in evaluate_variants(spec, load(record), opts["variants"], device=opts["device"]):
+                row = {"retriever": f"{spec.name}[{variant.name}]", "dataset": record.key, "variant": variant.name,
+                       "params": variant.params}
+                if variant.outcome is None:
+                    row.update(error=variant.error, metrics={}, timings={})
+                else:
+                    row.update(variant.outcome.as_dict(), compression=variant.outcome.provenance.get("compression"))
+                rows.append(row)
+        return rows
+
     def _print_table(self, rows: list[dict]) -> None:
         header = ["retriever", "dataset", *[m.label for m in METRICS], *[t[1] for t in TABLE_TIMINGS]]
         lines = []
         for row in rows:
             timings = row.get("timings", {})
-            cells = [row["retriever"], row["dataset"], *[f"{row['metrics'][m.name]:.4f}" for m in METRICS]]
+            metrics = row["metrics"]
+            cells = [row["retriever"], row["dataset"],
+                     *[f"{metrics[m.name]:.4f}" if m.name in metrics else row.get("error", "-")[:40] for m in METRICS]]
             for key, _, fmt in TABLE_TIMINGS:
                 value = timings.get(key)
                 if key == "index_bytes" and value is not None:
@@ -131,7 +164,7 @@ def aggregate_rows(rows: list[dict]) -> list[dict]:
     """One more row per retriever and complete aggregate (CQADupStack's 12 forums): each metric's mean."""
     extra, groups = [], aggregates()
     for retriever in dict.fromkeys(row["retriever"] for row in rows):
-        mine = {row["dataset"]: row["metrics"] for row in rows if row["retriever"] == retriever}
+        mine = {row["dataset"]: row["metrics"] for row in rows if row["retriever"] == retriever and row["metrics"]}
         by_metric = {m.name: aggregate_scores({key: metrics[m.name] for key, metrics in mine.items()})
                      for m in METRICS}
         for name in by_metric[METRICS[0].name]:

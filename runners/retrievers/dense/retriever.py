@@ -8,9 +8,12 @@ import numpy as np
 from runners.data import Corpus
 from runners.embedding_cache import cache_key, corpus_checksum, encode_through_cache
 from runners.model_dir import resolve_model_path, validate_model_dir
+from runners.retrievers.dense.compressed_index import CompressedIndex, Compression
 from runners.retrievers.dense.encoder import DenseEncoder
 from runners.retrievers.dense.vector_index import VectorIndex
 from runners.trec_run import Run
+
+COMPRESSION_PARAMS = ("dims", "quantization", "rescore")
 
 
 def hits_to_run(qids: list[str], doc_ids: list[str], scores: np.ndarray, rows: np.ndarray) -> Run:
@@ -26,10 +29,20 @@ class DenseRetriever:
         params = spec.params
         self.model_dir = validate_model_dir(resolve_model_path(params["model"]), "dense")
         self.encoder = DenseEncoder(self.model_dir, params, device)
-        self.vectors = VectorIndex(params.get("search", "flat"), params.get("hnsw"))
+        self.vectors = self._vector_index(params)
         self.doc_ids: list[str] = []
         self.cache_hit = False
         self.cold_seconds: float | None = None
+
+    def _vector_index(self, params: dict):
+        """Plain float search, or a compressed one when the spec asks for fewer dimensions, quantized codes,
+        rescoring or IVF-PQ (runners/retrievers/dense/compressed_index.py)."""
+        if not any(params.get(key) for key in COMPRESSION_PARAMS) and params.get("search") != "ivf-pq":
+            return VectorIndex(params.get("search", "flat"), params.get("hnsw"))
+        return CompressedIndex(Compression(
+            dims=int(params.get("dims") or self.encoder.dim), quantization=params.get("quantization", "float32"),
+            index=params.get("search", "flat"), rescore=int(params.get("rescore") or 0),
+        ))
 
     def index(self, corpus: Corpus, workdir: Path) -> None:
         self.doc_ids = [doc.doc_id for doc in corpus]

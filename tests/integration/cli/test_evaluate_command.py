@@ -61,6 +61,10 @@ def test_table_lists_each_pair():
         (["--retriever", "bm25-flt", "--dataset", "classic-ir/adi"], "unknown retriever 'bm25-flt'. Did you mean"),
         (["--retriever", "bm25-flat", "--dataset", "classic-ir/nope"], "unknown dataset 'classic-ir/nope'"),
         (["--run", "/nonexistent.trec", "--dataset", "classic-ir/adi"], "no such run file"),
+        (["--retriever", "bm25-flat", "--dataset", "classic-ir/adi", "--variants", '{"dims": [64]}'],
+         "only dense retrievers"),
+        (["--retriever", "minilm-l6", "--dataset", "classic-ir/adi", "--variants", '{"quantization": ["int4"]}'],
+         "variants.quantization: 'int4'"),
     ],
 )
 def test_bad_arguments_fail_clearly_and_store_nothing(args, message):
@@ -92,3 +96,17 @@ def test_an_unmigrated_database_is_a_clear_error(tmp_path, command, advice):
     assert done.returncode == 1
     assert "the database has no tables yet" in done.stderr and advice in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_variants_print_one_row_each_and_store_nothing():
+    rows = json.loads(run_cli("--retriever", "minilm-l6", "--dataset", "classic-ir/adi", "--json", "--variants",
+                              '{"dims": [64], "quantization": ["binary", "float32"]}'))
+    assert [row["retriever"] for row in rows] == ["minilm-l6[parent]", "minilm-l6[d64-binary-flat]",
+                                                  "minilm-l6[d64-float32-flat]"]
+    binary = rows[1]
+    assert binary["compression"] == {"dims": 64, "quantization": "binary", "search": "flat", "rescore": 0,
+                                     "bytes_per_doc": 8}
+    assert 0 < binary["metrics"]["recall_vs_exact@10"] < 1 and 0 < binary["metrics"]["ndcg@10"] < 1
+    assert rows[2]["metrics"]["ndcg@10"] != rows[0]["metrics"]["ndcg@10"]  # 64 of 384 dimensions rank otherwise
+    assert Result.objects.count() == 0

@@ -17,10 +17,14 @@ PROVENANCE = {"code_commit": "abc1234", "dataset_checksum": "sha256:feed", "libr
               "device": {"cpu": "Test CPU", "cores": 2, "gpu": None}}
 
 
+def benchmark(slug: str) -> Benchmark:
+    return Benchmark.objects.get_or_create(slug=slug, defaults={"name": slug.upper()})[0]
+
+
 def dataset(key: str, name: str | None = None) -> Dataset:
     bench, slug = key.split("/", 1)
-    benchmark, _ = Benchmark.objects.get_or_create(slug=bench, defaults={"name": bench.upper()})
-    found, _ = Dataset.objects.get_or_create(benchmark=benchmark, slug=slug,
+    benchmark_row = benchmark(bench)
+    found, _ = Dataset.objects.get_or_create(benchmark=benchmark_row, slug=slug,
                                              defaults={"name": name or slug.title(), "format": "beir"})
     return found
 

@@ -17,7 +17,8 @@ def rows():
     """A model row with timings and a run-file row without, on one dataset."""
     data = f.dataset("bench/d0")
     f.result(f.submission("Model A"), data, SCORES, run={"q0": {"doc1": 1.0}})
-    uploaded = f.submission("Uploaded runs", family=Family.RUN_FILE, source=Source.RUN_FILE, n_parameters=None)
+    uploaded = f.submission("Uploaded runs", family=Family.RUN_FILE, source=Source.RUN_FILE, n_parameters=None,
+                            open_weights=True)  # ticked by its submitter: a run file still has no weights
     f.result(uploaded, data, SCORES[::-1], timings={}, run={"q0": {"doc2": 1.0}})
 
 
@@ -28,6 +29,7 @@ def test_model_page_of_a_run_file_row_shows_dashes(client, rows):
     cells = re.findall(r"<td>(.*?)</td>", row, re.S)
     # latency p50 / p95, relative to the host's yardstick, QPS, index MB, index build s, peak RSS MB
     assert [c.strip() for c in cells[7:13]] == ["– / –", "–", "–", "–", "–", "–"]
+    assert re.search(r"<dt>Open weights</dt><dd>no</dd>", response.content.decode())  # a run file never has them
     assert cells[1].strip() == "0.5000"
 
 

@@ -51,3 +51,35 @@ def test_one_name_submitted_at_once_by_many_users_gets_distinct_slugs(django_use
     slugs = {o.slug for o in outcomes}
     assert slugs == {"same-name", *(f"same-name-{n}" for n in range(2, 9))}
     assert set(Submission.objects.values_list("slug", flat=True)) == slugs
+
+
+def test_one_idempotency_key_sent_at_once_many_times_writes_one_submission(django_user_model):
+    sync_catalog()
+    user = django_user_model.objects.create_user("retrier", password="pw")
+    start = threading.Barrier(6)
+
+    def one(_):
+        try:
+            start.wait()
+            submission, created = services.submit_once(user, "retry-key", name="Retried", family="bm25",
+                                                        source="reference", retriever="bm25-flat",
+                                                        datasets=["classic-ir/adi"])
+            return submission.pk, created
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(one, range(6)))
+    assert len({pk for pk, _ in outcomes}) == 1
+    assert sorted(created for _, created in outcomes) == [False] * 5 + [True]
+    assert Submission.objects.filter(owner=user).count() == 1
+
+
+def test_one_name_submitted_at_once_by_one_owner_is_written_once(django_user_model):
+    sync_catalog()
+    user = django_user_model.objects.create_user("twins", password="pw")
+    outcomes = submit_all([user] * 6, lambda n: "Same Name" if n % 2 else "same name")
+    assert len([o for o in outcomes if isinstance(o, Submission)]) == 1
+    assert all("already have a submission named" in o.message_dict["name"][0]
+               for o in outcomes if isinstance(o, ValidationError))
+    assert Submission.objects.filter(owner=user).count() == 1
