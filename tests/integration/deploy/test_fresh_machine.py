@@ -36,7 +36,7 @@ from tests.integration.pipeline.conftest import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[3]
 RAW = "https://raw.githubusercontent.com/"
 REQUIREMENTS = ("requirements.txt", "requirements-models.txt")
-QUICK = [record.key for record in load_catalog().resolve("quick")]
+BUNDLED = [record.key for record in load_catalog().resolve("bundled")]
 
 
 def copy_project(folder: Path) -> Path:
@@ -57,10 +57,11 @@ def copy_project(folder: Path) -> Path:
 
 
 def serve_originals(upstream: Upstream, project: Path) -> None:
-    """Rebuilt originals of the quick suite at their raw URLs' paths; their sha256 pinned in the copy's catalog."""
+    """Rebuilt originals of the bundled collections at their raw URLs' paths; their sha256 pinned in the copy's
+    catalog."""
     catalog_files = sorted((project / "datasets_registry" / "catalog").glob("*.toml"))
     texts = {path: path.read_text() for path in catalog_files}
-    for key in QUICK:
+    for key in BUNDLED:
         record = load_catalog().get(key)
         rebuilt = original_files(record, Path(settings.MIRROR_DIR) / key)
         for entry in record.original["files"]:
@@ -161,29 +162,34 @@ def machine(tmp_path):
 
 
 def scores(machine: Machine) -> dict[str, float]:
-    """bm25-flat's score per dataset on the classic-ir leaderboard (the page's data, from the read API)."""
-    status, body = machine.get("/api/leaderboards/classic-ir/")
-    rows = [row for row in json.loads(body)["rows"] if row["submission"] == "bm25-flat"] if status == 200 else []
-    return {key: cell["value"] for row in rows for key, cell in row["scores"].items() if cell["value"] is not None}
+    """bm25-flat's score per dataset on the benchmarks' leaderboards (the pages' data, from the read API)."""
+    found = {}
+    for benchmark in sorted({key.split("/")[0] for key in BUNDLED}):
+        status, body = machine.get(f"/api/leaderboards/{benchmark}/")
+        rows = [row for row in json.loads(body)["rows"] if row["submission"] == "bm25-flat"] if status == 200 else []
+        found.update({key: cell["value"] for row in rows for key, cell in row["scores"].items()
+                      if cell["value"] is not None})
+    return found
 
 
 @pytest.mark.slow
-def test_fetches_converts_verifies_and_serves_the_quick_suite(machine):
+def test_fetches_converts_verifies_and_serves_the_bundled_collections(machine):
     assert not (machine.project.parent / "shared").exists()
     with Upstream() as upstream:
         serve_originals(upstream, machine.project)
         machine.start(f"{RAW}=http://127.0.0.1:{upstream.server.server_address[1]}/ok/",
                       RB_REFERENCE_RETRIEVERS="bm25-flat", RB_REFERENCE_SLOW_RETRIEVERS="")
-        wait_until(lambda: machine.serving() and machine.references_ok() and set(scores(machine)) >= set(QUICK),
-                   480, interval=2, what=f"bm25-flat scores on {QUICK}")
+        wait_until(lambda: machine.serving() and machine.references_ok() and set(scores(machine)) >= set(BUNDLED),
+                   900, interval=2, what=f"bm25-flat scores on {BUNDLED}")
         assert sorted(upstream.requests) == sorted(f"/ok/{path}" for path in upstream.files)
-    for key in QUICK:
+    for key in BUNDLED:
         record = load_catalog().get(key)  # this checkout's catalog: the real checksums of the converted files
         folder = machine.folder / "data" / "datasets" / record.benchmark / record.slug
         assert {relative: storage.sha256_of(folder / relative) for relative in record.files} == record.files, key
     status, page = machine.get("/leaderboards/classic-ir/")
     row = re.search(r'<tr data-slug="bm25-flat".*?</tr>', page.decode(), re.DOTALL)
-    assert status == 200 and row and row.group().count('<td class="score') == len(QUICK)
+    classic_ir = [key for key in BUNDLED if key.startswith("classic-ir/")]
+    assert status == 200 and row and row.group().count('<td class="score') == len(classic_ir)
     assert "not here" not in machine.text()
     machine.stop()
 
@@ -194,7 +200,7 @@ def test_without_mirror_or_sources_one_line_names_the_missing_datasets_and_the_s
     machine.start(f"{RAW}=http://127.0.0.1:{closed}/")
     wait_until(machine.serving, 180, interval=1, what="the site")
     missing = [line for line in machine.text().splitlines() if line.startswith("not here:")]
-    assert len(missing) == 1 and missing[0].startswith(f"not here: {', '.join(QUICK)} (not in the local mirror"), \
+    assert len(missing) == 1 and missing[0].startswith(f"not here: {', '.join(BUNDLED)} (not in the local mirror"), \
         machine.text()
     assert "cannot reach" not in machine.text() and "Traceback" not in machine.text()
     assert list((machine.folder / "data").glob("datasets/*/*")) == []
