@@ -178,6 +178,7 @@ class Monitor(threading.Thread):
                 times = psutil.cpu_times()
                 busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
                 self.samples.append({"t": time.time(), "phases": phases, "busy": busy,
+                                     "steal": getattr(times, "steal", 0.0),
                                      "workers": {name: w.cpu_seconds() for name, w in self.workers.items()},
                                      "load1": os.getloadavg()[0]})
                 if time.monotonic() >= next_top:
@@ -226,7 +227,8 @@ def timed_window(result_timings: dict, samples: list[dict], pk: int) -> tuple[fl
 
 def during(monitor: Monitor, start: float, end: float, own: str, other_pk: int) -> dict:
     """What went on in [start, end] beside the copy: the other evaluation's phases, the cores of the other Celery
-    worker (the one not running this copy) and of everything outside both workers, the busiest outside commands."""
+    worker (the one not running this copy) and of everything outside both workers (hypervisor steal included), the
+    busiest outside commands."""
     samples = monitor.samples
     inside = [s for s in samples if start <= s["t"] <= end]
     before = [s for s in samples if s["t"] <= start]
@@ -245,6 +247,8 @@ def during(monitor: Monitor, start: float, end: float, own: str, other_pk: int) 
         out["sibling_worker_cores"] = round(sum(used[n] for n in siblings) / span, 2)
         out["host_busy_cores"] = round((last["busy"] - first["busy"]) / span, 2)
         out["outside_cores"] = round(max(0.0, last["busy"] - first["busy"] - sum(used.values())) / span, 2)
+        # CPU the hypervisor gave to other guests (counted in busy and outside_cores too)
+        out["steal_cores"] = round((last.get("steal", 0.0) - first.get("steal", 0.0)) / span, 3)
         out["sampled_span_s"] = round(span, 2)
     commands: dict[str, float] = {}
     span = 0.0
@@ -372,6 +376,12 @@ class Bench:
             raise RuntimeError(f"{name} exited: {worker.text()[-2000:]}")
 
     def close(self) -> None:
+        for worker in self.workers.values():  # all at once: a message one of them drops is not run by the other
+            if worker.alive():
+                try:
+                    os.killpg(worker.proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         for worker in self.workers.values():
             worker.stop()
         if self.db_created:
