@@ -44,6 +44,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from soak import Proc, wait_until  # the soak run's process handling (benchmarks/ is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 YARDSTICK_DATASET = "classic-ir/adi"  # the current code measures the host's yardstick on it
@@ -55,30 +57,8 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-class Proc:
-    """A child in a process group of its own, its output in a log file; stopped by group."""
-
-    def __init__(self, name: str, args: list[str], env: dict, log_dir: Path):
-        self.name, self.log = name, log_dir / f"{name}.log"
-        self.handle = open(self.log, "ab")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.handle, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+class Worker(Proc):
+    """soak.py's process in its own group, with the CPU its pool used."""
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the worker and its pool children (the evaluation runs in a child)."""
@@ -97,24 +77,6 @@ class Proc:
             pass
         return total
 
-    def stop(self, timeout: float = 10.0) -> None:
-        # A warm shutdown would finish the evaluation in progress: TERM, a short wait, then KILL the group.
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
-            if self.alive():
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except ProcessLookupError:
-                    pass
-                try:
-                    self.proc.wait(wait)
-                except subprocess.TimeoutExpired:
-                    pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # leftover children of this group only
-        except ProcessLookupError:
-            pass
-        self.handle.close()
-
 
 class Monitor(threading.Thread):
     """Samples (unix time, phases of the watched evaluations, CPU seconds of each worker tree, host busy CPU) every
@@ -123,7 +85,7 @@ class Monitor(threading.Thread):
 
     TOP_EVERY = 2.0
 
-    def __init__(self, workers: dict[str, Proc], interval: float):
+    def __init__(self, workers: dict[str, Worker], interval: float):
         super().__init__(name="monitor", daemon=True)
         self.workers, self.interval = workers, interval
         self.ids: list[int] = []
@@ -320,7 +282,7 @@ class Bench:
             folder.mkdir()
         self.log_dir = args.log_dir or Path(f"/tmp/rb-repeat-logs-{args.label}-{datetime.now():%Y%m%d-%H%M%S}")
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.workers: dict[str, Proc] = {}
+        self.workers: dict[str, Worker] = {}
         self.db_created = False
         self.env = {**os.environ,
                     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}",
@@ -367,7 +329,7 @@ class Bench:
             self.start_worker(f"repeat{n}")
 
     def start_worker(self, name: str) -> None:
-        worker = Proc(name, [str(BIN / "celery"), "-A", "config", "worker", "-Q", "cpu,gpu", "--pool=prefork",
+        worker = Worker(name, [str(BIN / "celery"), "-A", "config", "worker", "-Q", "cpu,gpu", "--pool=prefork",
                              "-c", "1", "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
                              "--loglevel", "INFO"], self.env, self.log_dir)
         self.workers[name] = worker
@@ -378,12 +340,9 @@ class Bench:
     def close(self) -> None:
         for worker in self.workers.values():  # all at once: a message one of them drops is not run by the other
             if worker.alive():
-                try:
-                    os.killpg(worker.proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+                worker.kill_group(signal.SIGTERM)
         for worker in self.workers.values():
-            worker.stop()
+            worker.stop(timeout=10.0)
         if self.db_created:
             try:
                 from django.db import connections
