@@ -82,7 +82,8 @@ def evaluate_run(run: Run, dataset: Dataset) -> Outcome:
     """Score an existing run (a researcher's TREC file) without any model."""
     check_run_ids(run, dataset)
     provenance = {"retriever": "run-file", "code_commit": code_commit(), "libraries": library_versions()}
-    return score_outcome(run, dataset, timings={}, provenance=provenance)
+    with host_work():  # scoring is CPU work: never beside another evaluation's timing pass
+        return score_outcome(run, dataset, timings={}, provenance=provenance)
 
 
 def _timed_search(retriever, queries: dict[str, str], k: int) -> tuple[Run, dict]:
